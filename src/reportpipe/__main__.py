@@ -1,0 +1,5 @@
+import sys
+
+from reportpipe.cli import main
+
+sys.exit(main())

@@ -1,0 +1,150 @@
+"""Markdown to safe HTML fragments.
+
+Raw HTML policy: authors write Markdown only. Raw HTML blocks and inline tags are not
+interpreted; they come out as visible, escaped text, so nothing pasted from a web page
+or an e-mail can script, embed or fetch anything. Links with no target are rendered as
+plain text and reported, since an empty link in a PDF leads nowhere.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import markdown as md
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify_unicode
+from markdown.treeprocessors import Treeprocessor
+
+from reportpipe.findings import Finding, error, warning
+
+#: Turns an image reference, as written in Markdown, into the URL the HTML uses, or
+#: None when the reference does not name a file of the project.
+ImageResolver = Callable[[str], str | None]
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    anchor: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Fragment:
+    html: str
+    headings: tuple[Heading, ...]
+    findings: tuple[Finding, ...]
+
+
+def _line_of(text: str, needle: str) -> int | None:
+    at = text.find(needle)
+    return None if at < 0 else text.count("\n", 0, at) + 1
+
+
+class _References(Treeprocessor):
+    """Resolves image sources and checks link targets, collecting findings."""
+
+    def __init__(self, parser: md.Markdown, text: str, shown: str, resolve: ImageResolver):
+        super().__init__(parser)
+        self.text, self.shown, self.resolve = text, shown, resolve
+        self.findings: list[Finding] = []
+
+    def run(self, root: ET.Element) -> None:
+        for parent in root.iter():
+            for child in list(parent):
+                if child.tag == "img":
+                    self._image(child)
+                elif child.tag == "a":
+                    self._link(child)
+
+    def _image(self, img: ET.Element) -> None:
+        src = img.get("src", "")
+        line = _line_of(self.text, f"]({src}")
+        url = self.resolve(src)
+        if url is None:
+            self.findings.append(
+                error(
+                    self.shown,
+                    line,
+                    f"picture {src!r} is not a file inside the project; "
+                    "give a path relative to this Markdown file",
+                )
+            )
+        else:
+            img.set("src", url)
+        if not img.get("alt", "").strip():
+            self.findings.append(
+                error(self.shown, line, f"picture {src!r} has no alternative text: ![text]({src})")
+            )
+
+    def _link(self, a: ET.Element) -> None:
+        href = (a.get("href") or "").strip()
+        if href not in ("", "#"):
+            return
+        label = "".join(a.itertext())
+        self.findings.append(
+            warning(
+                self.shown,
+                _line_of(self.text, f"[{label}]"),
+                f"link {label!r} has no target; it is shown as plain text until one is given",
+            )
+        )
+        a.tag = "span"
+        a.attrib.clear()
+        a.set("class", "link-without-target")
+
+
+class _Policy(Extension):
+    def __init__(self, text: str, shown: str, resolve: ImageResolver) -> None:
+        super().__init__()
+        self.args = (text, shown, resolve)
+        self.references: _References | None = None
+
+    def extendMarkdown(self, parser: md.Markdown) -> None:  # noqa: N802 - Markdown's API
+        parser.preprocessors.deregister("html_block")
+        parser.inlinePatterns.deregister("html")
+        self.references = _References(parser, *self.args)
+        parser.treeprocessors.register(self.references, "reportpipe_references", 1)
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def render_markdown(
+    text: str, *, shown: str, resolve_image: ImageResolver, heading_base: int = 2
+) -> Fragment:
+    """Convert one Markdown document; `# Title` becomes `<h{heading_base}>`."""
+    policy = _Policy(text, shown, resolve_image)
+    converter = md.Markdown(
+        extensions=["toc", "sane_lists", "smarty", policy],
+        extension_configs={
+            "toc": {"baselevel": heading_base, "slugify": slugify_unicode, "permalink": False},
+            "smarty": {
+                "substitutions": {
+                    "left-double-quote": "&rdquo;",
+                    "right-double-quote": "&rdquo;",
+                    "left-single-quote": "&rsquo;",
+                    "right-single-quote": "&rsquo;",
+                }
+            },
+        },
+        output_format="html",
+    )
+    html = converter.convert(text)
+    headings = tuple(_flatten(getattr(converter, "toc_tokens", [])))
+    findings = tuple(policy.references.findings if policy.references else ())
+    return Fragment(html=html, headings=headings, findings=findings)
+
+
+def _flatten(tokens: list[dict[str, object]]) -> list[Heading]:
+    out: list[Heading] = []
+    for token in tokens:
+        name = str(token["name"])
+        out.append(Heading(int(str(token["level"])), str(token["id"]), _TAG.sub("", name)))
+        children = token.get("children")
+        if isinstance(children, list):
+            out.extend(_flatten(children))
+    return out

@@ -1,0 +1,234 @@
+"""HTML to PDF bytes with WeasyPrint, for one edition profile.
+
+Three promises are kept here:
+- nothing outside the project folder and nothing on the network is read: the URL
+  fetcher refuses it and the refusal fails the build;
+- what WeasyPrint only logs (a missing alt text, an unreadable picture, a font that
+  cannot be loaded) fails the build too, so a PDF that claims PDF/UA or PDF/X never
+  lacks what the profile needs;
+- the bytes depend on the content and the pinned dependencies only: dates come from
+  the edition, the file identifier and the XMP document id are derived from the
+  content, and fonts are always subset with fontTools (WeasyPrint would use HarfBuzz
+  where libharfbuzz-subset happens to be installed, which gives other bytes) with
+  SOURCE_DATE_EPOCH set so fontTools stamps the edition's time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import mimetypes
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pydyf
+import weasyprint
+import weasyprint.pdf.fonts
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from reportpipe.findings import Finding, InputError, error, warning
+from reportpipe.yamlfile import load_mapping
+
+# One documented subsetting path, whatever the machine has installed (see module doc).
+weasyprint.pdf.fonts.harfbuzz_subset = None
+
+_QUIET = (re.compile(r"^Using fontTools instead of HarfBuzz-Subset"),)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """An edition of the report: which PDF variant, which extra stylesheet, which name."""
+
+    name: str
+    variant: str
+    suffix: str
+    tagged: bool = True
+
+
+SCREEN = Profile(name="screen", variant="pdf/ua-1", suffix="")
+PRINT = Profile(name="print", variant="pdf/x-4", suffix="-print")
+PROFILES = (SCREEN, PRINT)
+
+
+class RefusedResource(Exception):
+    pass
+
+
+class ProjectFetcher(URLFetcher):  # type: ignore[misc] - WeasyPrint is untyped
+    """Serves files of the project folder and nothing else."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(allowed_protocols={"file"})
+        self.root = root
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" else None
+        if path is None or not path.is_relative_to(self.root) or not path.is_file():
+            self.refused.append(url)
+            reason = "not a file inside the project" if parts.scheme == "file" else "network"
+            raise RefusedResource(f"refused {url} ({reason})")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            url, body=path.read_bytes(), headers={"Content-Type": content_type}
+        )
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not any(p.search(record.getMessage()) for p in _QUIET):
+            self.records.append(record)
+
+
+@contextlib.contextmanager
+def _captured() -> Iterator[_Collect]:
+    logger = logging.getLogger("weasyprint")
+    handler = _Collect()
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
+
+
+@contextlib.contextmanager
+def _source_date_epoch(epoch: int) -> Iterator[None]:
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old
+
+
+@dataclass(frozen=True)
+class OutputIntent:
+    """The registered printing condition that the print edition's ICC profile stands for."""
+
+    identifier: str
+    registry: str
+    info: str
+
+
+def read_output_intent(path: Path, shown: str) -> OutputIntent | None:
+    if not path.is_file():
+        return None
+    data = load_mapping(path, shown)
+    fields = ("identifier", "registry", "info")
+    bad = [k for k in fields if not isinstance(data.get(k), str) or not data[k].strip()]
+    bad += [k for k in data if k not in fields]
+    if bad:
+        raise InputError(
+            [error(shown, data.key_lines.get(k, data.line), f"{k}: expected one of {', '.join(fields)}, each a text")
+             for k in bad]
+        )
+    return OutputIntent(data["identifier"], data["registry"], data["info"])
+
+
+_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
+
+
+def _finisher(seed: bytes, intent: OutputIntent | None) -> Any:
+    """A WeasyPrint finisher that replaces PDF/X's random xmpMM:DocumentID by one derived
+    from `seed` and names the output intent as `intent` says."""
+    stable = f"xmp.did:{uuid.UUID(bytes=hashlib.sha256(seed).digest()[:16])}".encode()
+
+    def finish(document: Any, pdf: Any) -> None:
+        if intent is not None:
+            for entry in pdf.catalog.get("OutputIntents", []):
+                entry["OutputConditionIdentifier"] = pydyf.String(intent.identifier)
+                entry["RegistryName"] = pydyf.String(intent.registry)
+                entry["Info"] = pydyf.String(intent.info)
+        for obj in pdf.objects:
+            chunks = getattr(obj, "stream", None)
+            if isinstance(chunks, list) and any(
+                isinstance(c, bytes) and b"xmp.did:" in c for c in chunks
+            ):
+                obj.stream = [
+                    _DOCUMENT_ID.sub(stable, c) if isinstance(c, bytes) else c for c in chunks
+                ]
+
+    return finish
+
+
+@dataclass(frozen=True)
+class Rendered:
+    pdf: bytes
+    pages: int
+    findings: tuple[Finding, ...]
+
+
+def render_pdf(
+    html: str,
+    *,
+    root: Path,
+    stylesheets: list[Path],
+    profile: Profile,
+    epoch: int,
+    identifier: bytes,
+    shown_html: str,
+    intent: OutputIntent | None = None,
+    fonts_allowed: frozenset[str] = frozenset(),
+) -> Rendered:
+    """Render one edition. Errors WeasyPrint reports come back as error findings and
+    the caller must not write the PDF then."""
+    fetcher = ProjectFetcher(root)
+    font_config = FontConfiguration()
+    with _captured() as log, _source_date_epoch(epoch):
+        css = [
+            weasyprint.CSS(filename=str(s), url_fetcher=fetcher, font_config=font_config)
+            for s in stylesheets
+        ]
+        document = weasyprint.HTML(
+            string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher
+        ).render(
+            font_config=font_config,
+            stylesheets=css,
+            pdf_variant=profile.variant,
+            pdf_tags=profile.tagged,
+        )
+        pdf = document.write_pdf(
+            pdf_variant=profile.variant,
+            pdf_tags=profile.tagged,
+            pdf_identifier=identifier,
+            finisher=_finisher(identifier + profile.name.encode(), intent),
+        )
+    findings: list[Finding] = []
+    for url in dict.fromkeys(fetcher.refused):
+        findings.append(
+            error(shown_html, None, f"refused to load {url}: builds read only project files")
+        )
+    for family in sorted({font.family for font in document.fonts.values()} - fonts_allowed):
+        findings.append(
+            error(
+                shown_html,
+                None,
+                f"{profile.name} edition uses the system font {family!r}: some text asks for a "
+                "family, weight or character the fonts in styles/fonts/ do not have",
+            )
+        )
+    for record in log.records:
+        make = error if record.levelno >= logging.ERROR else warning
+        findings.append(make(shown_html, None, f"WeasyPrint ({profile.name}): {record.getMessage()}"))
+    return Rendered(pdf=pdf, pages=len(document.pages), findings=tuple(findings))

@@ -1,0 +1,69 @@
+"""Where a project's parts live, and the one rule for resolving paths inside it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from reportpipe.findings import InputError, error
+
+
+@dataclass(frozen=True)
+class Project:
+    root: Path
+
+    @property
+    def source(self) -> Path:
+        return self.root / "source"
+
+    @property
+    def styles(self) -> Path:
+        return self.root / "styles"
+
+    @property
+    def templates(self) -> Path:
+        return self.styles / "templates"
+
+    @property
+    def build(self) -> Path:
+        return self.root / "build"
+
+    def shown(self, path: Path) -> str:
+        """A path as messages show it: relative to the project, with forward slashes."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def inside(self, path: Path) -> Path | None:
+        """`path` fully resolved (symlinks too) if it stays inside the project, else None."""
+        resolved = path.resolve()
+        return resolved if resolved.is_relative_to(self.root) else None
+
+    def resolve_reference(self, base: Path, reference: str) -> Path | None:
+        """Resolve a relative file reference written in a file under `base`.
+
+        Absolute paths, URLs and references that leave the project (by `..` or by a
+        symlink) give None: content may only point at files of its own project.
+        """
+        if not reference or "://" in reference or reference.startswith(("/", "\\")):
+            return None
+        if PurePosixPath(reference).is_absolute() or ":" in reference.split("/")[0]:
+            return None
+        return self.inside(base / reference)
+
+
+def open_project(directory: Path) -> Project:
+    root = directory.resolve()
+    if not root.is_dir():
+        raise InputError([error(str(directory), None, "project folder not found")])
+    project = Project(root)
+    missing = [p for p in (project.source, project.styles) if not p.is_dir()]
+    if missing:
+        raise InputError(
+            [
+                error(project.shown(p), None, "folder missing: a project needs source/ and styles/")
+                for p in missing
+            ]
+        )
+    return project

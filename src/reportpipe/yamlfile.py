@@ -1,0 +1,122 @@
+"""YAML reading that remembers where every key and item stood.
+
+Content errors must name a line, so mappings and sequences come back as subclasses of
+dict and list that carry the line of each key and item. Duplicate keys, which plain
+PyYAML silently overwrites, are reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from reportpipe.findings import Finding, InputError, error
+
+
+class LocatedDict(dict[str, Any]):
+    line: int
+    key_lines: dict[str, int]
+
+
+class LocatedList(list[Any]):
+    line: int
+    item_lines: list[int]
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LocatedDict:
+    loader.flatten_mapping(node)
+    result = LocatedDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if not isinstance(key, Hashable) or isinstance(key, list | dict):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be plain text", key_node.start_mark
+            )
+        key = str(key)
+        if key in result:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"duplicate key {key!r} (first given on line {result.key_lines[key]})",
+                key_node.start_mark,
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = line
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LocatedList:
+    result = LocatedList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def read_text(path: Path, shown: str) -> str:
+    """Read a UTF-8 text file (a BOM is tolerated), or explain why it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError([error(shown, None, "file not found")]) from None
+    except OSError as exc:
+        raise InputError([error(shown, None, f"cannot read: {exc.strerror}")]) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            [error(shown, line, "not valid UTF-8 text; save the file as UTF-8")]
+        ) from None
+    return text.replace("\r\n", "\n")
+
+
+def load_mapping(path: Path, shown: str) -> LocatedDict:
+    """Load a YAML file whose top level must be a mapping."""
+    text = read_text(path, shown)
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise InputError([error(shown, line, f"YAML syntax: {problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise InputError([error(shown, None, f"YAML syntax: {exc}")]) from None
+    if not isinstance(data, LocatedDict):
+        raise InputError(
+            [error(shown, 1, "expected a mapping of keys to values at the top of the file")]
+        )
+    return data
+
+
+def line_of(data: Any, loc: Sequence[int | str]) -> int | None:
+    """The line of the deepest node along `loc` (a pydantic error location)."""
+    line: int | None = getattr(data, "line", None)
+    node = data
+    for part in loc:
+        if isinstance(node, LocatedDict) and isinstance(part, str) and part in node:
+            line = node.key_lines[part]
+            node = node[part]
+        elif isinstance(node, LocatedList) and isinstance(part, int) and part < len(node):
+            line = node.item_lines[part]
+            node = node[part]
+        else:
+            break
+    return line
+
+
+__all__ = ["Finding", "LocatedDict", "LocatedList", "line_of", "load_mapping", "read_text"]
