@@ -44,7 +44,10 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     build.add_argument(
-        "--project", type=Path, default=Path.cwd(), metavar="DIR",
+        "--project",
+        type=Path,
+        default=Path.cwd(),
+        metavar="DIR",
         help="project folder holding source/ and styles/ (default: current folder)",
     )
     build.add_argument(
@@ -76,6 +79,10 @@ def build(project: Project, *, strict: bool) -> int:
     loaded = load_report(project)
     report = loaded.report
     findings = list(loaded.warnings)
+    if strict and findings:
+        _report(findings)
+        _say(f"build failed under --strict: {len(findings)} warning(s); nothing written")
+        return EXIT_FINDINGS
     _say(
         f"content: {len(report.chapters)} chapters, {len(report.scenarios)} scenarios, "
         f"{len(report.pictures)} pictures (edition {report.edition.version})"

@@ -10,7 +10,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from itertools import pairwise
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
@@ -202,7 +202,7 @@ def _check_report(
     project: Project, meta: Any, data: LocatedDict, shown: str, findings: list[Finding]
 ) -> None:
     versions = [tuple(int(x) for x in e.version.split(".")) for e in meta.editions]
-    for i, (newer, older) in enumerate(zip(versions, versions[1:], strict=False)):
+    for i, (newer, older) in enumerate(pairwise(versions)):
         if newer <= older:
             findings.append(
                 error(
@@ -212,9 +212,10 @@ def _check_report(
                 )
             )
     for i, chapter in enumerate(meta.chapters):
-        if project.resolve_reference(project.source, chapter) is None or not (
-            project.source / chapter
-        ).is_file():
+        if (
+            project.resolve_reference(project.source, chapter) is None
+            or not (project.source / chapter).is_file()
+        ):
             findings.append(
                 error(
                     shown,
@@ -326,9 +327,7 @@ def load_report(project: Project) -> Loaded:
     anchors = Counter(h.anchor for c in chapters for h in c.fragment.headings)
     for anchor, count in anchors.items():
         if count > 1:
-            findings.append(
-                error("source", None, f"heading id {anchor!r} occurs {count} times")
-            )
+            findings.append(error("source", None, f"heading id {anchor!r} occurs {count} times"))
 
     errors = [f for f in findings if f.level is Level.ERROR]
     if errors or meta is None or cross is None or pictures is None:

@@ -42,7 +42,9 @@ _QUADRANT_CENTRE = {
 
 
 def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: object) -> ET.Element:
-    element = ET.SubElement(parent, tag, {k.rstrip("_").replace("_", "-"): _fmt(v) for k, v in attrs.items()})
+    element = ET.SubElement(
+        parent, tag, {k.rstrip("_").replace("_", "-"): _fmt(v) for k, v in attrs.items()}
+    )
     if text is not None:
         element.text = text
     return element
@@ -80,12 +82,28 @@ def _scenario(svg: ET.Element, scenario: Scenario, variant: Variant) -> None:
     name = scenario.emblem or scenario.title
     if scenario.place == "center":
         _el(group, "circle", class_="centre", cx=x, cy=y, r=46)
-        _el(group, "text", str(scenario.number), class_="number", x=x, y=y - 10, text_anchor="middle")
+        _el(
+            group,
+            "text",
+            str(scenario.number),
+            class_="number",
+            x=x,
+            y=y - 10,
+            text_anchor="middle",
+        )
         _el(group, "text", name, class_="emblem small", x=x, y=y + 14, text_anchor="middle")
         return
     if scenario.place == "outside":
         _el(group, "circle", class_="outside", cx=x, cy=y, r=34)
-        _el(group, "text", str(scenario.number), class_="number inverse", x=x, y=y + 7, text_anchor="middle")
+        _el(
+            group,
+            "text",
+            str(scenario.number),
+            class_="number inverse",
+            x=x,
+            y=y + 7,
+            text_anchor="middle",
+        )
         _el(group, "text", name, class_="emblem small", x=x, y=y + 56, text_anchor="middle")
         return
     lines: list[tuple[str, str]] = [(name, "emblem")]
@@ -93,7 +111,15 @@ def _scenario(svg: ET.Element, scenario: Scenario, variant: Variant) -> None:
         lines += [(g.title, "group") for g in scenario.groups]
     top = y - 14 * len(lines) - 4
     _el(group, "circle", class_="badge", cx=x, cy=top - 6, r=17)
-    _el(group, "text", str(scenario.number), class_="number inverse", x=x, y=top + 1, text_anchor="middle")
+    _el(
+        group,
+        "text",
+        str(scenario.number),
+        class_="number inverse",
+        x=x,
+        y=top + 1,
+        text_anchor="middle",
+    )
     baseline = top + 40
     for text, kind in lines:
         _el(group, "text", text, class_=kind, x=x, y=baseline, text_anchor="middle")
@@ -102,9 +128,7 @@ def _scenario(svg: ET.Element, scenario: Scenario, variant: Variant) -> None:
 
 def _description(spec: CrossSpec, scenarios: tuple[Scenario, ...]) -> str:
     axes = f"{spec.y_axis.start} – {spec.y_axis.end}; {spec.x_axis.start} – {spec.x_axis.end}."
-    places = [
-        f"{s.number} {s.emblem or s.title} ({s.title}): {s.place}." for s in scenarios
-    ]
+    places = [f"{s.number} {s.emblem or s.title} ({s.title}): {s.place}." for s in scenarios]
     return " ".join([axes, *places])
 
 

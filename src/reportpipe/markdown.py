@@ -12,6 +12,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import unescape
 
 import markdown as md
 from markdown.extensions import Extension
@@ -124,10 +125,10 @@ def render_markdown(
             "toc": {"baselevel": heading_base, "slugify": slugify_unicode, "permalink": False},
             "smarty": {
                 "substitutions": {
-                    "left-double-quote": "&rdquo;",
-                    "right-double-quote": "&rdquo;",
-                    "left-single-quote": "&rsquo;",
-                    "right-single-quote": "&rsquo;",
+                    "left-double-quote": "\u201d",  # Swedish uses ” … ” and ’ … ’
+                    "right-double-quote": "\u201d",
+                    "left-single-quote": "\u2019",
+                    "right-single-quote": "\u2019",
                 }
             },
         },
@@ -143,7 +144,9 @@ def _flatten(tokens: list[dict[str, object]]) -> list[Heading]:
     out: list[Heading] = []
     for token in tokens:
         name = str(token["name"])
-        out.append(Heading(int(str(token["level"])), str(token["id"]), _TAG.sub("", name)))
+        out.append(
+            Heading(int(str(token["level"])), str(token["id"]), unescape(_TAG.sub("", name)))
+        )
         children = token.get("children")
         if isinstance(children, list):
             out.extend(_flatten(children))

@@ -58,11 +58,11 @@ PRINT = Profile(name="print", variant="pdf/x-4", suffix="-print")
 PROFILES = (SCREEN, PRINT)
 
 
-class RefusedResource(Exception):
+class RefusedResourceError(Exception):
     pass
 
 
-class ProjectFetcher(URLFetcher):  # type: ignore[misc] - WeasyPrint is untyped
+class ProjectFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint is untyped
     """Serves files of the project folder and nothing else."""
 
     def __init__(self, root: Path) -> None:
@@ -76,7 +76,7 @@ class ProjectFetcher(URLFetcher):  # type: ignore[misc] - WeasyPrint is untyped
         if path is None or not path.is_relative_to(self.root) or not path.is_file():
             self.refused.append(url)
             reason = "not a file inside the project" if parts.scheme == "file" else "network"
-            raise RefusedResource(f"refused {url} ({reason})")
+            raise RefusedResourceError(f"refused {url} ({reason})")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(
             url, body=path.read_bytes(), headers={"Content-Type": content_type}
@@ -140,8 +140,14 @@ def read_output_intent(path: Path, shown: str) -> OutputIntent | None:
     bad += [k for k in data if k not in fields]
     if bad:
         raise InputError(
-            [error(shown, data.key_lines.get(k, data.line), f"{k}: expected one of {', '.join(fields)}, each a text")
-             for k in bad]
+            [
+                error(
+                    shown,
+                    data.key_lines.get(k, data.line),
+                    f"{k}: expected one of {', '.join(fields)}, each a text",
+                )
+                for k in bad
+            ]
         )
     return OutputIntent(data["identifier"], data["registry"], data["info"])
 
@@ -195,15 +201,22 @@ def render_pdf(
     the caller must not write the PDF then."""
     fetcher = ProjectFetcher(root)
     font_config = FontConfiguration()
+    color_profiles: dict[str, Any] = {}  # filled by @color-profile rules
     with _captured() as log, _source_date_epoch(epoch):
         css = [
-            weasyprint.CSS(filename=str(s), url_fetcher=fetcher, font_config=font_config)
+            weasyprint.CSS(
+                filename=str(s),
+                url_fetcher=fetcher,
+                font_config=font_config,
+                color_profiles=color_profiles,
+            )
             for s in stylesheets
         ]
         document = weasyprint.HTML(
             string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher
         ).render(
             font_config=font_config,
+            color_profiles=color_profiles,
             stylesheets=css,
             pdf_variant=profile.variant,
             pdf_tags=profile.tagged,
@@ -230,5 +243,7 @@ def render_pdf(
         )
     for record in log.records:
         make = error if record.levelno >= logging.ERROR else warning
-        findings.append(make(shown_html, None, f"WeasyPrint ({profile.name}): {record.getMessage()}"))
+        findings.append(
+            make(shown_html, None, f"WeasyPrint ({profile.name}): {record.getMessage()}")
+        )
     return Rendered(pdf=pdf, pages=len(document.pages), findings=tuple(findings))

@@ -88,7 +88,7 @@ def load_mapping(path: Path, shown: str) -> LocatedDict:
     """Load a YAML file whose top level must be a mapping."""
     text = read_text(path, shown)
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

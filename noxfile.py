@@ -1,0 +1,59 @@
+"""The user interface of reportpipe: `nox -s build`, `nox -s tests`, `nox -s lint`.
+
+Every session installs from constraints.txt (pinned versions), so a build today and a
+rebuild in a year use the same code. Virtual environments are reused between runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["build", "tests", "lint"]
+
+CONSTRAINTS = ("-c", "constraints.txt")
+
+
+def install(session: nox.Session, *extras: str) -> None:
+    """Install reportpipe (with `extras`) and its dependencies at their pinned versions."""
+    target = f".[{','.join(extras)}]" if extras else "."
+    session.install(*CONSTRAINTS, "-e", target)
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build the screen and print PDFs into build/ (arguments go to `reportpipe build`)."""
+    install(session)
+    session.run("reportpipe", "build", *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite (arguments go to pytest)."""
+    install(session, "test")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check formatting, lint rules and types."""
+    install(session, "lint")
+    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
+    session.run("ruff", "check", "src", "tests", "noxfile.py")
+    session.run("mypy")
+
+
+@nox.session(default=False, reuse_venv=False)
+def lock(session: nox.Session) -> None:
+    """Re-resolve dependencies to the newest allowed versions and rewrite constraints.txt."""
+    session.install("-e", ".[test,lint]")
+    frozen = session.run("pip", "freeze", "--exclude", "reportpipe", silent=True)
+    header = (
+        "# Pinned dependencies: every nox session installs with '-c constraints.txt', so an\n"
+        "# edition built today can be rebuilt byte for byte later. Regenerate with 'nox -s lock'\n"
+        "# (it installs the newest allowed versions into a fresh environment and freezes them).\n"
+    )
+    Path("constraints.txt").write_text(header + str(frozen), encoding="utf-8")

@@ -1,0 +1,112 @@
+"""The command line as a user meets it: exit codes, messages, and nothing lost."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import SLUG, VERSION, MakeProject, run_cli
+
+
+def _pdfs(root: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((root / "build").glob("*.pdf"))}
+
+
+def test_help_for_the_tool_and_for_build() -> None:
+    top = run_cli("--help")
+    assert top.code == 0 and "build" in top.out
+    sub = run_cli("build", "--help")
+    assert sub.code == 0 and "--project" in sub.out and "--strict" in sub.out
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    result = run_cli("publish")
+    assert result.code == 2
+    assert "invalid choice" in result.err
+
+
+def test_missing_project_folder(tmp_path: Path) -> None:
+    result = run_cli("build", "--project", str(tmp_path / "nowhere"))
+    assert result.code == 2
+    assert "project folder not found" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_folder_without_source_names_what_is_missing(tmp_path: Path) -> None:
+    result = run_cli("build", "--project", str(tmp_path))
+    assert result.code == 2
+    assert "source: error: folder missing" in result.err
+
+
+def test_failed_build_keeps_the_previous_pdfs(make_project: MakeProject) -> None:
+    root = make_project({})
+    first = run_cli("build", "--project", str(root))
+    assert first.code == 0, first.err
+    before = _pdfs(root)
+    assert set(before) == {f"{SLUG}-{VERSION}.pdf", f"{SLUG}-{VERSION}-print.pdf"}
+
+    scenarios = root / "source" / "scenarios.yaml"
+    lines = scenarios.read_text("utf-8").splitlines()
+    lines[9] = "        title: [unclosed"
+    scenarios.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    second = run_cli("build", "--project", str(root))
+    assert second.code == 2
+    assert "source/scenarios.yaml:" in second.err and ": error: YAML syntax" in second.err
+    assert "Traceback" not in second.err
+    assert _pdfs(root) == before
+    assert not list((root / "build").glob(".*.tmp"))
+
+
+def test_content_errors_are_all_reported_with_file_and_line(make_project: MakeProject) -> None:
+    report = (
+        "slug: Not A Slug\nlang: sv\ntitle: T\nsubtitle: S\ntheme: Th\npublisher: P\n"
+        "colour: blue\neditions:\n  - version: 1.0\n    date: 2026-11-29\n    changes: x\n"
+    )
+    root = make_project({"source/report.yaml": report})
+    result = run_cli("build", "--project", str(root))
+    assert result.code == 2
+    assert (
+        "source/report.yaml:1: error: slug: 'Not A Slug' is not in the expected form" in result.err
+    )
+    assert "source/report.yaml:7: error: colour: unknown key" in result.err
+    assert "source/report.yaml:9: error: editions.0.version:" in result.err
+    assert "Traceback" not in result.err
+    assert not (root / "build").exists()
+
+
+def test_refused_resource_fails_the_build(make_project: MakeProject) -> None:
+    root = make_project(
+        {"styles/screen.css": 'body { background: url("file:///etc/hostname"); }\n'}
+    )
+    result = run_cli("build", "--project", str(root))
+    assert result.code == 2
+    assert "refused to load file:///etc/hostname" in result.err
+    assert not list((root / "build").glob("*.pdf"))
+
+
+def test_template_error_names_the_template_and_line(make_project: MakeProject) -> None:
+    root = make_project({})
+    template = root / "styles" / "templates" / "report.html.j2"
+    text = template.read_text("utf-8").replace("{{ r.publisher }}</p>", "{{ r.publsher }}</p>", 1)
+    template.write_text(text, encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "r.publsher" in row)
+    result = run_cli("build", "--project", str(root))
+    assert result.code == 2
+    assert (
+        f"styles/templates/report.html.j2:{line}: error: template uses an unknown name"
+        in result.err
+    )
+
+
+def test_strict_turns_the_empty_link_warning_into_a_failure(make_project: MakeProject) -> None:
+    root = make_project({})
+    result = run_cli("build", "--strict", "--project", str(root))
+    assert result.code == 1
+    assert "source/intro.md:5: warning: link 'Aurora Pellis bildspel' has no target" in result.err
+    assert not (root / "build").exists()
+
+
+def test_a_system_font_fallback_fails_the_build(make_project: MakeProject) -> None:
+    root = make_project({"styles/screen.css": "h2 { font-family: 'DejaVu Sans', serif; }\n"})
+    result = run_cli("build", "--project", str(root))
+    assert result.code == 2
+    assert "uses the system font" in result.err
