@@ -257,3 +257,23 @@ def test_two_builds_in_different_folders_give_identical_bytes(built: Built, tmp_
     assert result.code == 0, result.err
     for pdf in (built.screen, built.print):
         assert (other / "build" / pdf.name).read_bytes() == pdf.read_bytes()
+
+
+def test_no_heading_is_stranded_at_the_bottom_of_a_page(built: Built) -> None:
+    checked = 0
+    with pymupdf.open(built.screen) as doc:
+        for page in list(doc)[1:]:
+            body_bottom = page.rect.height - 60  # above the running footer
+            spans = [
+                span
+                for block in page.get_text("dict")["blocks"]
+                for line in block.get("lines", [])
+                for span in line["spans"]
+                if span["text"].strip() and span["bbox"][3] < body_bottom
+            ]
+            headings = [s for s in spans if s["size"] >= 12.5 and "Bold" in s["font"]]
+            checked += len(headings)
+            for heading in headings:
+                below = [s for s in spans if s["bbox"][1] > heading["bbox"][3] and s["size"] < 12.5]
+                assert below, f"page {page.number + 1}: {heading['text']!r} ends the page"
+    assert checked >= 20  # the headings were found at all
