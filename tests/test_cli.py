@@ -110,3 +110,40 @@ def test_a_system_font_fallback_fails_the_build(make_project: MakeProject) -> No
     result = run_cli("build", "--project", str(root))
     assert result.code == 2
     assert "uses the system font" in result.err
+
+
+def test_weasyprint_complaint_about_missing_alt_fails_the_build(make_project: MakeProject) -> None:
+    root = make_project({})
+    template = root / "styles" / "templates" / "report.html.j2"
+    text = template.read_text("utf-8").replace(' alt="{{ picture.alt }}"', "", 1)
+    template.write_text(text, encoding="utf-8")
+    result = run_cli("build", "--project", str(root))
+    assert result.code == 2
+    assert "has no required alt description" in result.err
+    assert not list((root / "build").glob("*.pdf"))
+
+
+def test_markdown_picture_relative_to_its_file_ends_up_tagged_in_the_pdf(
+    make_project: MakeProject,
+) -> None:
+    import pypdf
+    from pdfutil import struct_elements
+
+    root = make_project(
+        {
+            "source/kapitel/extra.md": "# Extra\n\nEtt lok:\n\n![Ett blått ånglok](../images/loket.svg)\n"
+        }
+    )
+    report = root / "source" / "report.yaml"
+    report.write_text(
+        report.read_text("utf-8").replace(
+            "  - questions.md\n", "  - questions.md\n  - kapitel/extra.md\n"
+        ),
+        encoding="utf-8",
+    )
+    result = run_cli("build", "--project", str(root))
+    assert result.code == 0, result.err
+    screen = root / "build" / f"{SLUG}-{VERSION}.pdf"
+    alts = [str(e.get("/Alt")) for e in struct_elements(screen) if e["/S"] == "/Figure"]
+    assert "Ett blått ånglok" in alts
+    assert "Extra" in [o.title for o in pypdf.PdfReader(screen).outline if not isinstance(o, list)]
