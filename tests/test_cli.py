@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pypdf
+
 from conftest import SLUG, VERSION, MakeProject, run_cli
+from pdfutil import struct_elements
 
 
 def _pdfs(root: Path) -> dict[str, bytes]:
@@ -126,9 +129,6 @@ def test_weasyprint_complaint_about_missing_alt_fails_the_build(make_project: Ma
 def test_markdown_picture_relative_to_its_file_ends_up_tagged_in_the_pdf(
     make_project: MakeProject,
 ) -> None:
-    import pypdf
-    from pdfutil import struct_elements
-
     root = make_project(
         {
             "source/kapitel/extra.md": "# Extra\n\nEtt lok:\n\n![Ett blått ånglok](../images/loket.svg)\n"
