@@ -46,6 +46,20 @@ def lint(session: nox.Session) -> None:
     session.run("mypy")
 
 
+@nox.session(default=False)
+def release(session: nox.Session) -> None:
+    """Archive the current edition under archive/<version>/ (arguments: e.g. --offline)."""
+    install(session)
+    session.run("reportpipe", "release", *session.posargs)
+
+
+@nox.session(default=False)
+def verify(session: nox.Session) -> None:
+    """Re-hash archived editions (arguments: [VERSION] [--rebuild])."""
+    install(session)
+    session.run("reportpipe", "verify", *session.posargs)
+
+
 @nox.session(default=False, reuse_venv=False)
 def lock(session: nox.Session) -> None:
     """Re-resolve dependencies to the newest allowed versions and rewrite constraints.txt."""

@@ -244,6 +244,7 @@ def test_metadata_dates_come_from_the_edition(built: Built) -> None:
         assert info is not None
         assert info["/CreationDate"] == "D:20261129000000Z"
         assert info["/ModDate"] == "D:20261129000000Z"
+        assert "Utgåva 1.0.0" in info["/Subject"]
 
 
 def test_the_figure_is_also_written_to_build_figures(built: Built) -> None:

@@ -19,9 +19,7 @@ from pathlib import Path
 from reportpipe import __version__
 from reportpipe.atomic import write_atomic
 from reportpipe.content import load_report
-from reportpipe.figure import Variant, build_cross
-from reportpipe.findings import Finding, InputError, Level
-from reportpipe.fonts import vendored_families
+from reportpipe.findings import Finding, InputError, Level, error
 from reportpipe.project import Project, open_project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -34,24 +32,60 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"reportpipe {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    build = commands.add_parser(
+
+    def command(name: str, summary: str, description: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=summary, description=description)
+        sub.add_argument(
+            "--project",
+            type=Path,
+            default=Path.cwd(),
+            metavar="DIR",
+            help="project folder holding source/ and styles/ (default: current folder)",
+        )
+        return sub
+
+    build = command(
         "build",
-        help="build the screen and print PDFs into build/",
-        description=(
-            "Validate the content in source/, then write build/<slug>-<version>.pdf "
-            "(screen, PDF/UA-1) and build/<slug>-<version>-print.pdf (print, PDF/X-4). "
-            "Nothing is written unless both editions render cleanly."
-        ),
-    )
-    build.add_argument(
-        "--project",
-        type=Path,
-        default=Path.cwd(),
-        metavar="DIR",
-        help="project folder holding source/ and styles/ (default: current folder)",
+        "build the screen and print PDFs into build/",
+        "Validate the content in source/, then write build/<slug>-<version>.pdf "
+        "(screen, PDF/UA-1) and build/<slug>-<version>-print.pdf (print, PDF/X-4). "
+        "Nothing is written unless every edition renders cleanly.",
     )
     build.add_argument(
         "--strict", action="store_true", help="treat warnings as failures (exit 1, no output)"
+    )
+    build.add_argument(
+        "--edition",
+        action="append",
+        choices=["screen", "print", "archive"],
+        metavar="NAME",
+        help="edition to build: screen, print or archive (PDF/A-3a with the sources "
+        "attached); repeat for several; default: screen and print",
+    )
+    release = command(
+        "release",
+        "archive the current edition under archive/<version>/",
+        "Validate and build every edition (screen, print, archive), then write "
+        "archive/<version>/ as a BagIt bag with checksums, the source bundle and the lock "
+        "file. A version that is already archived is refused (exit 1). Nothing is "
+        "committed to git.",
+    )
+    release.add_argument(
+        "--offline",
+        action="store_true",
+        help="do not check external links; bag-info.txt records that they were not checked",
+    )
+    verify = command(
+        "verify",
+        "re-hash archived editions (and optionally rebuild them)",
+        "Check every file of every archived edition, or of VERSION, against its "
+        "checksums; exit 1 naming each file that changed or went missing.",
+    )
+    verify.add_argument("version", nargs="?", metavar="VERSION", help="only this edition")
+    verify.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="also rebuild the edition from its archived sources and compare the bytes",
     )
     return parser
 
@@ -71,60 +105,34 @@ def _write_findings(project: Project, name: str, findings: Sequence[Finding]) ->
     write_atomic(project.build / "reports" / f"{name}.json", data)
 
 
-def build(project: Project, *, strict: bool) -> int:
-    from reportpipe.pdf import PRINT, PROFILES, read_output_intent, render_pdf  # slow import
-    from reportpipe.render import context_for, render_html
+def build(project: Project, *, strict: bool, editions: Sequence[str] | None = None) -> int:
+    from reportpipe.bundle import make_bundle
+    from reportpipe.editions import SourceBundle, render_editions  # imports WeasyPrint: slow
+    from reportpipe.pdf import ARCHIVE, PRINT, PROFILES, SCREEN
 
     started = time.perf_counter()
     loaded = load_report(project)
     report = loaded.report
-    findings = list(loaded.warnings)
-    if strict and findings:
-        _report(findings)
-        _say(f"build failed under --strict: {len(findings)} warning(s); nothing written")
+    if strict and loaded.warnings:
+        _report(loaded.warnings)
+        _say(f"build failed under --strict: {len(loaded.warnings)} warning(s); nothing written")
         return EXIT_FINDINGS
     _say(
         f"content: {len(report.chapters)} chapters, {len(report.scenarios)} scenarios, "
         f"{len(report.pictures)} pictures (edition {report.edition.version})"
     )
-
-    figure_css = project.styles / "figure.css"
-    stylesheet = figure_css.read_text("utf-8") if figure_css.is_file() else ""
-    figures = [
-        build_cross(report.cross, report.scenarios, variant=v, stylesheet=stylesheet)
-        for v in Variant
-    ]
-    context = context_for(report, figures)
-    html = render_html(project, context)
+    chosen = [p for p in (SCREEN, PRINT, ARCHIVE) if p.name in editions] if editions else PROFILES
     name = f"{report.meta.slug}-{report.edition.version}"
-    shown_html = f"build/html/{name}.html"
-    identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
-
-    intent_file = project.styles / "output-intent.yaml"
-    intent = read_output_intent(intent_file, project.shown(intent_file))
-    families = vendored_families(project.styles / "fonts")
-    outputs: dict[Path, bytes] = {}
-    for profile in PROFILES:
-        _say(f"rendering {profile.name} edition ({profile.variant})…")
-        stylesheets = [project.styles / "report.css", project.styles / f"{profile.name}.css"]
-        rendered = render_pdf(
-            html,
-            root=project.root,
-            stylesheets=[s for s in stylesheets if s.is_file()],
-            profile=profile,
-            epoch=report.edition.epoch,
-            identifier=identifier,
-            shown_html=shown_html,
-            intent=intent if profile is PRINT else None,
-            fonts_allowed=families,
-        )
-        findings.extend(rendered.findings)
-        outputs[project.build / f"{name}{profile.suffix}.pdf"] = rendered.pdf
-        _say(f"  {rendered.pages} pages, {len(rendered.pdf) / 1024:.0f} KiB")
-
+    sources = (
+        SourceBundle(f"{name}-source.tar.gz", make_bundle(project, epoch=report.edition.epoch))
+        if ARCHIVE in chosen
+        else None
+    )
+    rendering = render_editions(project, report, chosen, progress=_say, sources=sources)
+    findings = [*loaded.warnings, *rendering.findings]
     _write_findings(project, "build", findings)
-    errors = [f for f in findings if f.level is Level.ERROR]
     _report(findings)
+    errors = [f for f in findings if f.level is Level.ERROR]
     if errors:
         _say(f"build failed: {len(errors)} error(s); previous outputs left as they were")
         return EXIT_INPUT
@@ -132,22 +140,106 @@ def build(project: Project, *, strict: bool) -> int:
         _say(f"build failed under --strict: {len(findings)} warning(s); nothing written")
         return EXIT_FINDINGS
 
-    write_atomic(project.build / "html" / f"{name}.html", html.encode())
-    for figure in figures:
+    write_atomic(project.build / "html" / f"{rendering.name}.html", rendering.html.encode())
+    for figure in rendering.figures:
         write_atomic(project.build / "figures" / f"cross-{figure.variant}.svg", figure.svg.encode())
-    for path, data in outputs.items():
+    for profile, data in rendering.pdfs.items():
+        path = project.build / rendering.file_name(profile)
         write_atomic(path, data)
         _say(f"wrote {project.shown(path)}")
     _say(f"done in {time.perf_counter() - started:.1f} s")
     return EXIT_OK
 
 
+def release(project: Project, *, offline: bool) -> int:
+    from reportpipe.archive import (
+        AlreadyArchivedError,
+        Payload,
+        edition_info,
+        versions,
+        write_bag,
+    )
+    from reportpipe.bundle import make_bundle
+    from reportpipe.editions import SourceBundle, render_editions
+    from reportpipe.pdf import ARCHIVE, PRINT, SCREEN
+
+    loaded = load_report(project)
+    report = loaded.report
+    version = report.edition.version
+    if version in versions(project):
+        _say(
+            f"edition {version} is already archived in archive/{version}/ and is never "
+            "rewritten; add a new edition at the top of editions: in source/report.yaml"
+        )
+        return EXIT_FINDINGS
+    name = f"{report.meta.slug}-{version}"
+    bundle = SourceBundle(f"{name}-source.tar.gz", make_bundle(project, epoch=report.edition.epoch))
+    rendering = render_editions(
+        project, report, (SCREEN, PRINT, ARCHIVE), progress=_say, sources=bundle
+    )
+    findings = [*loaded.warnings, *rendering.findings]
+    _write_findings(project, "release", findings)
+    _report(findings)
+    if any(f.level is Level.ERROR for f in findings):
+        _say("release stopped: nothing archived")
+        return EXIT_INPUT
+    payload = [Payload(rendering.file_name(p), pdf) for p, pdf in rendering.pdfs.items()]
+    payload.append(Payload(bundle.name, bundle.data))
+    lock = project.root / "constraints.txt"
+    if lock.is_file():
+        payload.append(Payload(lock.name, lock.read_bytes()))
+    info = edition_info(
+        report, list(loaded.warnings), offline=offline, tool=f"reportpipe {__version__}"
+    )
+    try:
+        folder = write_bag(project, version, payload, info)
+    except AlreadyArchivedError:
+        _say(f"edition {version} was archived meanwhile; nothing written")
+        return EXIT_FINDINGS
+    _say(f"archived edition {version} in {project.shown(folder)}/:")
+    for item in payload:
+        _say(f"  data/{item.name}  sha256 {hashlib.sha256(item.data).hexdigest()}")
+    _say("commit the folder to keep it: git add archive/ && git commit")
+    return EXIT_OK
+
+
+def verify(project: Project, version: str | None, *, rebuild: bool) -> int:
+    from reportpipe.archive import check_bag, rebuild_edition, versions
+
+    archived = versions(project)
+    if version is not None and version not in archived:
+        known = ", ".join(archived) or "none"
+        raise InputError(
+            [error("archive", None, f"no archived edition {version} (archived: {known})")]
+        )
+    targets = [version] if version else archived
+    if not targets:
+        _say("no archived editions under archive/")
+        return EXIT_OK
+    findings: list[Finding] = []
+    for target in targets:
+        problems = check_bag(project, target)
+        if rebuild and not problems:
+            _say(f"rebuilding {target} from its archived sources…")
+            problems = rebuild_edition(project, target)
+        findings.extend(problems)
+        failed = any(p.level is Level.ERROR for p in problems)
+        _say(f"{target}: {'FAILED' if failed else 'ok'}")
+    _write_findings(project, "verify", findings)
+    _report(findings)
+    return EXIT_FINDINGS if any(f.level is Level.ERROR for f in findings) else EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        project = open_project(args.project)
+        project = open_project(args.project, with_content=args.command != "verify")
         if args.command == "build":
-            return build(project, strict=args.strict)
+            return build(project, strict=args.strict, editions=args.edition)
+        if args.command == "release":
+            return release(project, offline=args.offline)
+        if args.command == "verify":
+            return verify(project, args.version, rebuild=args.rebuild)
     except InputError as exc:
         _report(exc.findings)
         _say("stopped: fix the problems above and run the command again")

@@ -22,7 +22,7 @@ import mimetypes
 import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlsplit
 import pydyf
 import weasyprint
 import weasyprint.pdf.fonts
+from weasyprint import Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -50,12 +51,18 @@ class Profile:
     name: str
     variant: str
     suffix: str
+    look: str  # the edition stylesheet, styles/<look>.css, added to styles/report.css
     tagged: bool = True
+    attach_sources: bool = False
+    output_intent: bool = False
 
 
-SCREEN = Profile(name="screen", variant="pdf/ua-1", suffix="")
-PRINT = Profile(name="print", variant="pdf/x-4", suffix="-print")
-PROFILES = (SCREEN, PRINT)
+SCREEN = Profile(name="screen", variant="pdf/ua-1", suffix="", look="screen")
+PRINT = Profile(name="print", variant="pdf/x-4", suffix="-print", look="print", output_intent=True)
+ARCHIVE = Profile(
+    name="archive", variant="pdf/a-3a", suffix="-archive", look="screen", attach_sources=True
+)
+PROFILES = (SCREEN, PRINT)  # what `build` makes; `release` adds ARCHIVE
 
 
 class RefusedResourceError(Exception):
@@ -196,6 +203,7 @@ def render_pdf(
     shown_html: str,
     intent: OutputIntent | None = None,
     fonts_allowed: frozenset[str] = frozenset(),
+    attachments: Sequence[Attachment] = (),
 ) -> Rendered:
     """Render one edition. Errors WeasyPrint reports come back as error findings and
     the caller must not write the PDF then."""
@@ -225,6 +233,7 @@ def render_pdf(
             pdf_variant=profile.variant,
             pdf_tags=profile.tagged,
             pdf_identifier=identifier,
+            attachments=list(attachments),
             finisher=_finisher(identifier + profile.name.encode(), intent),
         )
     findings: list[Finding] = []

@@ -53,11 +53,15 @@ class Project:
         return self.inside(base / reference)
 
 
-def open_project(directory: Path) -> Project:
+def open_project(directory: Path, *, with_content: bool = True) -> Project:
+    """The project in `directory`; `with_content` requires source/ and styles/ (building
+    needs them, verifying an archive does not)."""
     root = directory.resolve()
     if not root.is_dir():
         raise InputError([error(str(directory), None, "project folder not found")])
     project = Project(root)
+    if not with_content:
+        return project
     missing = [p for p in (project.source, project.styles) if not p.is_dir()]
     if missing:
         raise InputError(

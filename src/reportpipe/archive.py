@@ -1,0 +1,210 @@
+"""The archive of released editions: one BagIt bag (RFC 8493) per version, written once.
+
+archive/<version>/ holds bagit.txt, bag-info.txt, manifests and tag manifests (SHA-256
+and SHA-512) and data/ with the screen, print and archive (PDF/A-3a) editions, the
+source bundle and the lock file. A bag is assembled in a hidden temporary folder beside
+its final place and renamed into place in one step, so an interrupted release leaves no
+half edition under a version's name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import bagit
+
+from reportpipe.bundle import ENGINE, unpack_bundle
+from reportpipe.content import Report
+from reportpipe.findings import Finding, error, warning
+from reportpipe.project import Project
+
+# bagit logs each checksum it recomputes and each mismatch; our findings say it once.
+logging.getLogger("bagit").addHandler(logging.NullHandler())
+logging.getLogger("bagit").propagate = False
+
+
+class AlreadyArchivedError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Payload:
+    name: str
+    data: bytes
+
+
+def archive_root(project: Project) -> Path:
+    return project.root / "archive"
+
+
+def versions(project: Project) -> list[str]:
+    root = archive_root(project)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def write_bag(
+    project: Project, version: str, payload: list[Payload], info: dict[str, str | list[str]]
+) -> Path:
+    root = archive_root(project)
+    final = root / version
+    if final.exists():
+        raise AlreadyArchivedError(version)
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{version}.", suffix=".tmp", dir=root))
+    try:
+        for item in payload:
+            (staging / item.name).write_bytes(item.data)
+        bagit.make_bag(str(staging), dict(info), checksums=["sha256", "sha512"])
+        for path in [staging, *staging.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        if final.exists():  # another release won the race
+            raise AlreadyArchivedError(version)
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final
+
+
+def check_bag(project: Project, version: str) -> list[Finding]:
+    """Re-hash every file of one archived edition; one finding per changed or missing file."""
+    folder = archive_root(project) / version
+    shown = project.shown(folder)
+    try:
+        bag = bagit.Bag(str(folder))
+        bag.validate(processes=1)
+    except bagit.BagValidationError as exc:
+        details = exc.details or _completeness(bag, folder)
+        if not details:
+            return [error(shown, None, f"not a valid bag: {exc.message}")]
+        # One finding per file, even when both its SHA-256 and SHA-512 differ.
+        return list(dict.fromkeys(_finding(project, folder, detail) for detail in details))
+    except bagit.BagError as exc:
+        return [error(shown, None, f"not a valid bag: {exc}")]
+    return []
+
+
+def _completeness(bag: bagit.Bag, folder: Path) -> list[object]:
+    """Missing, unexpected and changed payload files, for when bagit stops at the
+    Payload-Oxum count before hashing anything."""
+    listed = set(bag.payload_entries())
+    present = set(bag.payload_files())
+    changed = [
+        bagit.ChecksumMismatch(p, "sha256", bag.entries[p]["sha256"], "")
+        for p in sorted(listed & present)
+        if hashlib.sha256((folder / p).read_bytes()).hexdigest() != bag.entries[p]["sha256"]
+    ]
+    missing = [bagit.FileMissing(p) for p in sorted(listed - present)]
+    return [*changed, *missing, *(bagit.UnexpectedFile(p) for p in sorted(present - listed))]
+
+
+def _finding(project: Project, folder: Path, detail: object) -> Finding:
+    path = project.shown(folder / getattr(detail, "path", ""))
+    if isinstance(detail, bagit.ChecksumMismatch):
+        return error(path, None, "checksum differs: the file was changed since it was archived")
+    if isinstance(detail, bagit.FileMissing):
+        return error(path, None, "file missing from the archived edition")
+    if isinstance(detail, bagit.UnexpectedFile):
+        return error(path, None, "file not in the edition's manifest was added")
+    return error(path, None, str(detail))
+
+
+def payload_file(project: Project, version: str, name: str) -> Path:
+    return archive_root(project) / version / "data" / name
+
+
+def edition_info(
+    report: Report, warnings: list[Finding], *, offline: bool, tool: str
+) -> dict[str, str | list[str]]:
+    """bag-info.txt: who, what and which edition, and what was (not) checked."""
+    meta, edition = report.meta, report.edition
+    info: dict[str, str | list[str]] = {
+        "Source-Organization": meta.publisher,
+        "External-Identifier": f"{meta.slug}-{edition.version}",
+        "External-Description": f"{meta.title} – {meta.subtitle}. {meta.theme}.",
+        "Edition-Version": edition.version,
+        "Edition-Date": edition.date.isoformat(),
+        "Edition-Changes": edition.changes,
+        "Bagging-Date": dt.date.today().isoformat(),
+        "Bag-Software-Agent": f"{tool} (bagit.py {bagit.VERSION})",
+        "External-Links-Checked": (
+            "no: released with --offline"
+            if offline
+            else "no: this version of reportpipe has no link checker"
+        ),
+    }
+    if warnings:
+        info["Build-Warning"] = [str(w) for w in warnings]
+    return info
+
+
+def rebuild_edition(project: Project, version: str) -> list[Finding]:
+    """Rebuild an archived edition from its own source bundle, with the engine code that
+    is in the bundle, and compare every PDF byte for byte with the archived one."""
+    data = archive_root(project) / version / "data"
+    shown = project.shown(data)
+    bundles = sorted(data.glob("*-source.tar.gz"))
+    if len(bundles) != 1:
+        return [error(shown, None, "no single *-source.tar.gz to rebuild from")]
+    with tempfile.TemporaryDirectory(prefix="reportpipe-rebuild-") as tmp:
+        work = Path(tmp)
+        unpack_bundle(bundles[0].read_bytes(), work)
+        env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(work / ENGINE), env.get("PYTHONPATH", "")) if p
+        )
+        command = [sys.executable, "-m", "reportpipe", "build", "--project", str(work)]
+        for name in ("screen", "print", "archive"):
+            command += ["--edition", name]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        if done.returncode != 0:
+            return [error(shown, None, f"rebuild failed: {done.stderr.strip() or done.stdout}")]
+        findings = _lock_differences(data / "constraints.txt", shown)
+        archived = sorted(p.name for p in data.glob("*.pdf"))
+        for name in archived:
+            rebuilt = work / "build" / name
+            if not rebuilt.is_file():
+                findings.append(error(f"{shown}/{name}", None, "rebuild made no such file"))
+            elif rebuilt.read_bytes() != (data / name).read_bytes():
+                findings.append(
+                    error(f"{shown}/{name}", None, "rebuilt PDF differs from the archived bytes")
+                )
+        return findings
+
+
+def _lock_differences(lock: Path, shown: str) -> list[Finding]:
+    """Warnings for installed packages whose versions differ from the archived lock: a
+    rebuild with other dependency versions may legitimately give other bytes."""
+    if not lock.is_file():
+        return []
+    out = []
+    for line in lock.read_text("utf-8").splitlines():
+        name, sep, pinned = line.strip().partition("==")
+        if not sep or name.startswith("#"):
+            continue
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            installed = "none"
+        if installed != pinned:
+            out.append(
+                warning(
+                    f"{shown}/constraints.txt",
+                    None,
+                    f"{name} {installed} is installed, the edition was built with {pinned}: "
+                    "rebuild in an environment made with '-c' that file",
+                )
+            )
+    return out

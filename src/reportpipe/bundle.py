@@ -1,0 +1,60 @@
+"""The source bundle of an edition: every file a build reads, as one deterministic tar.gz.
+
+Same files, same bytes: entries are sorted, and times, owners and permissions are fixed
+(times to the edition's), so the bundle attached to the archive PDF never changes the
+PDF's bytes by itself.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import tarfile
+from pathlib import Path
+
+from reportpipe.project import Project
+
+#: What a rebuild needs from the project, relative to the project folder.
+BUNDLED = ("source", "styles", "constraints.txt")
+#: Where the engine's own code goes in the bundle: a rebuild runs this code, not
+#: whatever reportpipe is installed years later.
+ENGINE = "engine"
+
+
+def _tree(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+
+
+def _files(project: Project) -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    for name in BUNDLED:
+        path = project.root / name
+        found = [path] if path.is_file() else _tree(path) if path.is_dir() else []
+        files.update({p.relative_to(project.root).as_posix(): p for p in found})
+    engine = Path(__file__).resolve().parent
+    for path in _tree(engine):
+        if path.suffix in (".py", ".typed"):
+            files[f"{ENGINE}/{path.relative_to(engine.parent).as_posix()}"] = path
+    return dict(sorted(files.items()))
+
+
+def make_bundle(project: Project, *, epoch: int) -> bytes:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, path in _files(project).items():
+            data = path.read_bytes()
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = len(data), epoch, 0o644
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            tar.addfile(info, io.BytesIO(data))
+    packed = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=packed, mtime=epoch) as gz:
+        gz.write(raw.getvalue())
+    return packed.getvalue()
+
+
+def unpack_bundle(data: bytes, target: Path) -> None:
+    """Unpack into `target` with tarfile's 'data' filter: no links, devices or escapes."""
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        tar.extractall(target, filter="data")

@@ -1,0 +1,99 @@
+"""All editions of one report rendered in memory, from the validated model.
+
+Nothing is written here: the caller decides whether the result may replace earlier
+outputs (build) or go into the archive (release).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from reportpipe.content import Report
+from reportpipe.figure import CrossFigure, Variant, build_cross
+from reportpipe.findings import Finding
+from reportpipe.fonts import vendored_families
+from reportpipe.pdf import Profile, read_output_intent, render_pdf
+from reportpipe.project import Project
+from reportpipe.render import context_for, render_html
+
+
+@dataclass(frozen=True)
+class Rendering:
+    name: str  # <slug>-<version>, the stem of every output file
+    html: str
+    figures: tuple[CrossFigure, ...]
+    pdfs: dict[Profile, bytes]
+    findings: tuple[Finding, ...]
+
+    def file_name(self, profile: Profile) -> str:
+        return f"{self.name}{profile.suffix}.pdf"
+
+
+@dataclass(frozen=True)
+class SourceBundle:
+    name: str
+    data: bytes
+
+
+def render_editions(
+    project: Project,
+    report: Report,
+    profiles: Sequence[Profile],
+    *,
+    progress: Callable[[str], None],
+    sources: SourceBundle | None = None,
+) -> Rendering:
+    figure_css = project.styles / "figure.css"
+    stylesheet = figure_css.read_text("utf-8") if figure_css.is_file() else ""
+    figures = tuple(
+        build_cross(report.cross, report.scenarios, variant=v, stylesheet=stylesheet)
+        for v in Variant
+    )
+    html = render_html(project, context_for(report, list(figures)))
+    name = f"{report.meta.slug}-{report.edition.version}"
+    identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
+    intent_file = project.styles / "output-intent.yaml"
+    intent = read_output_intent(intent_file, project.shown(intent_file))
+    families = vendored_families(project.styles / "fonts")
+
+    pdfs: dict[Profile, bytes] = {}
+    findings: list[Finding] = []
+    for profile in profiles:
+        progress(f"rendering {profile.name} edition ({profile.variant})…")
+        stylesheets = [project.styles / "report.css", project.styles / f"{profile.look}.css"]
+        rendered = render_pdf(
+            html,
+            root=project.root,
+            stylesheets=[s for s in stylesheets if s.is_file()],
+            profile=profile,
+            epoch=report.edition.epoch,
+            identifier=identifier,
+            shown_html=f"build/html/{name}.html",
+            intent=intent if profile.output_intent else None,
+            fonts_allowed=families,
+            attachments=_attachments(report, sources) if profile.attach_sources else (),
+        )
+        findings.extend(rendered.findings)
+        pdfs[profile] = rendered.pdf
+        progress(f"  {rendered.pages} pages, {len(rendered.pdf) / 1024:.0f} KiB")
+    return Rendering(name, html, figures, pdfs, tuple(findings))
+
+
+def _attachments(report: Report, sources: SourceBundle | None) -> list[object]:
+    if sources is None:
+        return []
+    from weasyprint import Attachment
+
+    moment = report.edition.moment
+    return [
+        Attachment(
+            string=sources.data,
+            name=sources.name,
+            description=f"Sources of edition {report.edition.version}",
+            created=moment,
+            modified=moment,
+            relationship="Source",
+        )
+    ]
