@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pypdf
+import pytest
 
-from conftest import SLUG, VERSION, MakeProject, run_cli
+from conftest import REPO, SLUG, VERSION, MakeProject, run_cli
 from pdfutil import struct_elements
+from reportpipe.findings import InputError
 
 
 def _pdfs(root: Path) -> dict[str, bytes]:
@@ -47,16 +50,30 @@ def test_failed_build_keeps_the_previous_pdfs(make_project: MakeProject) -> None
     before = _pdfs(root)
     assert set(before) == {f"{SLUG}-{VERSION}.pdf", f"{SLUG}-{VERSION}-print.pdf"}
 
-    scenarios = root / "source" / "scenarios.yaml"
-    lines = scenarios.read_text("utf-8").splitlines()
-    lines[9] = "        title: [unclosed"
-    scenarios.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # A failure found while rendering, after every stage before it succeeded.
+    (root / "styles" / "print.css").write_text("@import url(gone.css);\n", encoding="utf-8")
     second = run_cli("build", "--project", str(root))
     assert second.code == 2
-    assert "source/scenarios.yaml:" in second.err and ": error: YAML syntax" in second.err
+    assert "file not found: styles/gone.css" in second.err
     assert "Traceback" not in second.err
     assert _pdfs(root) == before
-    assert not list((root / "build").glob(".*.tmp"))
+    assert not list((root / "build").rglob(".*.tmp"))
+
+
+def test_a_blocked_output_path_changes_no_output(make_project: MakeProject) -> None:
+    root = make_project({})
+    assert run_cli("build", "--project", str(root)).code == 0
+    before = _pdfs(root)
+    (root / "source" / "intro.md").write_text("# Inledning\n\nNy text.\n", encoding="utf-8")
+    screen = root / "build" / f"{SLUG}-{VERSION}.pdf"
+    blocked = root / "build" / f"{SLUG}-{VERSION}-print.pdf"
+    blocked.unlink()
+    blocked.mkdir()
+    result = run_cli("build", "--project", str(root))
+    assert result.code == 2
+    assert f"build/{SLUG}-{VERSION}-print.pdf: error:" in result.err
+    assert screen.read_bytes() == before[screen.name]
+    assert not list((root / "build").rglob(".*.tmp"))
 
 
 def test_content_errors_are_all_reported_with_file_and_line(make_project: MakeProject) -> None:
@@ -68,12 +85,20 @@ def test_content_errors_are_all_reported_with_file_and_line(make_project: MakePr
     result = run_cli("build", "--project", str(root))
     assert result.code == 2
     assert (
-        "source/report.yaml:1: error: slug: 'Not A Slug' is not in the expected form" in result.err
+        "source/report.yaml:1: error: slug: 'Not A Slug' is not in the expected form: "
+        "lower-case letters, digits and hyphens" in result.err
     )
     assert "source/report.yaml:7: error: colour: unknown key" in result.err
-    assert "source/report.yaml:9: error: editions.0.version:" in result.err
+    assert "source/report.yaml:9: error: editions.#1.version:" in result.err
     assert "Traceback" not in result.err
-    assert not (root / "build").exists()
+    assert not list((root / "build").glob("*.pdf"))
+    reported = json.loads((root / "build" / "reports" / "build.json").read_text("utf-8"))
+    assert {
+        "path": "source/report.yaml",
+        "line": 7,
+        "level": "error",
+        "message": "colour: unknown key; check its spelling against the README",
+    } in reported["findings"]
 
 
 def test_refused_resource_fails_the_build(make_project: MakeProject) -> None:
@@ -94,10 +119,7 @@ def test_template_error_names_the_template_and_line(make_project: MakeProject) -
     line = next(n for n, row in enumerate(text.splitlines(), 1) if "r.publsher" in row)
     result = run_cli("build", "--project", str(root))
     assert result.code == 2
-    assert (
-        f"styles/templates/report.html.j2:{line}: error: template uses an unknown name"
-        in result.err
-    )
+    assert f"styles/templates/report.html.j2:{line}: error: template unknown name" in result.err
 
 
 def test_strict_turns_the_empty_link_warning_into_a_failure(make_project: MakeProject) -> None:
@@ -105,7 +127,7 @@ def test_strict_turns_the_empty_link_warning_into_a_failure(make_project: MakePr
     result = run_cli("build", "--strict", "--project", str(root))
     assert result.code == 1
     assert "source/intro.md:5: warning: link 'Aurora Pellis bildspel' has no target" in result.err
-    assert not (root / "build").exists()
+    assert not list((root / "build").glob("*.pdf"))
 
 
 def test_a_system_font_fallback_fails_the_build(make_project: MakeProject) -> None:
@@ -147,3 +169,113 @@ def test_markdown_picture_relative_to_its_file_ends_up_tagged_in_the_pdf(
     alts = [str(e.get("/Alt")) for e in struct_elements(screen) if e["/S"] == "/Figure"]
     assert "Ett blått ånglok" in alts
     assert "Extra" in [o.title for o in pypdf.PdfReader(screen).outline if not isinstance(o, list)]
+
+
+BAD_INPUTS: dict[str, tuple[dict[str, str | bytes], str]] = {
+    "yaml nested too deeply": (
+        {"source/pictures.yaml": "pictures: " + "[" * 3000 + "]" * 3000 + "\n"},
+        "source/pictures.yaml: error: YAML nested too deeply",
+    ),
+    "template type error": (
+        {"styles/templates/report.html.j2": "<html lang=sv>{{ report.meta.title + 1 }}</html>\n"},
+        "styles/templates/report.html.j2:1: error: template error:",
+    ),
+    "template not utf-8": (
+        {"styles/templates/report.html.j2": "<p>Sm\xf6rj</p>".encode("latin-1")},
+        "styles/templates/report.html.j2: error: template is not UTF-8 text",
+    ),
+    "figure stylesheet not utf-8": (
+        {"styles/figure.css": "text { font-family: 'Sm\xf6rj'; }".encode("latin-1")},
+        "styles/figure.css:1: error: not valid UTF-8 text",
+    ),
+    "edition before 1980": (
+        {
+            "source/report.yaml": (REPO / "source" / "report.yaml")
+            .read_text("utf-8")
+            .replace("2026-11-29", "0001-01-01")
+        },
+        "source/report.yaml:12: error: editions.#1.date: input should be greater than or equal to 1980-01-01",
+    ),
+    "relative link to a file": (
+        {"source/intro.md": "# Inledning\n\nSe [frågorna](questions.md).\n"},
+        "source/intro.md:3: error: link 'frågorna' leads to 'questions.md'",
+    ),
+    "javascript link": (
+        {"source/intro.md": "# Inledning\n\n[klicka](javascript:alert(1))\n"},
+        "source/intro.md:3: error: link 'klicka' leads to 'javascript:alert(1)'",
+    ),
+    "markdown picture without credit": (
+        {
+            "source/intro.md": "# Inledning\n\n![Ett lok](images/loket-kopia.svg)\n",
+            "source/images/loket-kopia.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+        },
+        "source/intro.md:3: error: picture 'images/loket-kopia.svg' has no entry in source/pictures.yaml",
+    ),
+    "heading id taken by a scenario": (
+        {"source/questions.md": "# Scenario 1\n\nText.\n"},
+        "source/questions.md:1: error: heading 'Scenario 1' gets the id 'scenario-1'",
+    ),
+    "output intent with unknown key": (
+        {"styles/output-intent.yaml": "identifier: FOGRA39\nregistry: x\ninfo: y\nprofile: z\n"},
+        "styles/output-intent.yaml:4: error: profile: unknown key",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_input_gets_file_line_and_exit_2(make_project: MakeProject, case: str) -> None:
+    files, expected = BAD_INPUTS[case]
+    root = make_project(files)
+    result = run_cli("build", "--project", str(root))
+    assert result.code == 2, result.out + result.err
+    assert expected in result.err
+    assert "Traceback" not in result.err
+    assert not list((root / "build").glob("*.pdf"))
+
+
+def test_group_ids_that_differ_only_in_punctuation_are_refused(make_project: MakeProject) -> None:
+    root = make_project({})
+    path = root / "source" / "scenarios.yaml"
+    path.write_text(path.read_text("utf-8").replace('id: "1:2"', 'id: "1.1"'), encoding="utf-8")
+    result = run_cli("build", "--project", str(root))
+    assert result.code == 2
+    assert result.err.count("is used twice (or differs from another only in punctuation)") == 2
+
+
+def test_missing_colour_profile_is_named(make_project: MakeProject) -> None:
+    root = make_project({})
+    (root / "styles" / "color" / "FOGRA39L_coated.icc").unlink()
+    result = run_cli("build", "--project", str(root))
+    assert result.code == 2
+    assert "file not found: styles/color/FOGRA39L_coated.icc" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_template_symlinked_out_of_the_project_is_refused(
+    make_project: MakeProject, tmp_path: Path
+) -> None:
+    root = make_project({})
+    outside = tmp_path / "outside.html.j2"
+    outside.write_text("<html lang=sv><title>x</title></html>", encoding="utf-8")
+    template = root / "styles" / "templates" / "report.html.j2"
+    template.unlink()
+    template.symlink_to(outside)
+    result = run_cli("build", "--project", str(root))
+    assert result.code == 2
+    assert "points outside the project" in result.err
+
+
+def test_yaml_merge_keys_may_override(make_project: MakeProject) -> None:
+    from reportpipe.content import load_report
+    from reportpipe.project import open_project
+
+    root = make_project({})
+    path = root / "source" / "pictures.yaml"
+    text = path.read_text("utf-8")
+    text = "base: &credit\n  creator: x\n  source: y\n  licence: CC0-1.0\n" + text
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:  # 'base' is not a known key...
+        load_report(open_project(root))
+    assert [str(f) for f in caught.value.findings] == [
+        "source/pictures.yaml:1: error: base: unknown key; check its spelling against the README"
+    ]  # ...but merging and overriding are not reported as duplicate keys

@@ -55,10 +55,10 @@ def test_wrong_types_and_missing_fields(make_project: MakeProject) -> None:
     one = lines.index("  - number: one") + 1
     middle = lines.index("    place: middle-ish") + 1
     assert any(
-        e.startswith(f"source/scenarios.yaml:{one}: error: scenarios.0.number:") for e in errors
+        e.startswith(f"source/scenarios.yaml:{one}: error: scenarios.#1.number:") for e in errors
     )
     assert any(
-        e.startswith(f"source/scenarios.yaml:{middle}: error: scenarios.1.place:") for e in errors
+        e.startswith(f"source/scenarios.yaml:{middle}: error: scenarios.#2.place:") for e in errors
     )
 
 

@@ -46,7 +46,7 @@ def test_headings_get_ids_and_start_at_level_two() -> None:
     assert '<h2 id="inledning">Inledning</h2>' in fragment.html
     assert [(h.level, h.anchor, h.text) for h in fragment.headings] == [
         (2, "inledning", "Inledning"),
-        (3, "frågor-svar", "Frågor & svar"),
+        (3, "fragor-svar", "Frågor & svar"),
     ]
 
 

@@ -17,7 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from reportpipe import __version__
-from reportpipe.atomic import write_atomic
+from reportpipe.atomic import write_all_atomic, write_atomic
 from reportpipe.content import load_report
 from reportpipe.findings import Finding, InputError, Level, error
 from reportpipe.project import Project, open_project
@@ -114,9 +114,7 @@ def build(project: Project, *, strict: bool, editions: Sequence[str] | None = No
     loaded = load_report(project)
     report = loaded.report
     if strict and loaded.warnings:
-        _report(loaded.warnings)
-        _say(f"build failed under --strict: {len(loaded.warnings)} warning(s); nothing written")
-        return EXIT_FINDINGS
+        return _fail_strict(project, loaded.warnings)
     _say(
         f"content: {len(report.chapters)} chapters, {len(report.scenarios)} scenarios, "
         f"{len(report.pictures)} pictures (edition {report.edition.version})"
@@ -130,25 +128,31 @@ def build(project: Project, *, strict: bool, editions: Sequence[str] | None = No
     )
     rendering = render_editions(project, report, chosen, progress=_say, sources=sources)
     findings = [*loaded.warnings, *rendering.findings]
-    _write_findings(project, "build", findings)
-    _report(findings)
     errors = [f for f in findings if f.level is Level.ERROR]
     if errors:
-        _say(f"build failed: {len(errors)} error(s); previous outputs left as they were")
-        return EXIT_INPUT
+        raise InputError(findings)
     if strict and findings:
-        _say(f"build failed under --strict: {len(findings)} warning(s); nothing written")
-        return EXIT_FINDINGS
+        return _fail_strict(project, findings)
 
-    write_atomic(project.build / "html" / f"{rendering.name}.html", rendering.html.encode())
+    outputs = {project.build / rendering.file_name(p): pdf for p, pdf in rendering.pdfs.items()}
+    outputs[project.build / "html" / f"{rendering.name}.html"] = rendering.html.encode()
     for figure in rendering.figures:
-        write_atomic(project.build / "figures" / f"cross-{figure.variant}.svg", figure.svg.encode())
-    for profile, data in rendering.pdfs.items():
-        path = project.build / rendering.file_name(profile)
-        write_atomic(path, data)
-        _say(f"wrote {project.shown(path)}")
+        outputs[project.build / "figures" / f"cross-{figure.variant}.svg"] = figure.svg.encode()
+    write_all_atomic(outputs)
+    _write_findings(project, "build", findings)
+    _report(findings)
+    for path in outputs:
+        if path.suffix == ".pdf":
+            _say(f"wrote {project.shown(path)}")
     _say(f"done in {time.perf_counter() - started:.1f} s")
     return EXIT_OK
+
+
+def _fail_strict(project: Project, findings: Sequence[Finding]) -> int:
+    _write_findings(project, "build", findings)
+    _report(findings)
+    _say(f"build failed under --strict: {len(findings)} warning(s); no PDF written")
+    return EXIT_FINDINGS
 
 
 def release(project: Project, *, offline: bool) -> int:
@@ -178,11 +182,10 @@ def release(project: Project, *, offline: bool) -> int:
         project, report, (SCREEN, PRINT, ARCHIVE), progress=_say, sources=bundle
     )
     findings = [*loaded.warnings, *rendering.findings]
+    if any(f.level is Level.ERROR for f in findings):
+        raise InputError(findings)
     _write_findings(project, "release", findings)
     _report(findings)
-    if any(f.level is Level.ERROR for f in findings):
-        _say("release stopped: nothing archived")
-        return EXIT_INPUT
     payload = [Payload(rendering.file_name(p), pdf) for p, pdf in rendering.pdfs.items()]
     payload.append(Payload(bundle.name, bundle.data))
     lock = project.root / "constraints.txt"
@@ -232,6 +235,7 @@ def verify(project: Project, version: str | None, *, rebuild: bool) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    project: Project | None = None
     try:
         project = open_project(args.project, with_content=args.command != "verify")
         if args.command == "build":
@@ -241,8 +245,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "verify":
             return verify(project, args.version, rebuild=args.rebuild)
     except InputError as exc:
+        if project is not None:
+            _write_findings(project, args.command, exc.findings)
         _report(exc.findings)
-        _say("stopped: fix the problems above and run the command again")
+        _say("stopped: fix the problems above and run the command again; nothing was written")
+        return EXIT_INPUT
+    except OSError as exc:
+        where = exc.filename if project is None else project.shown(Path(str(exc.filename)))
+        print(f"{where}: error: {exc.strerror or exc}", file=sys.stderr)
+        _say("stopped: previous outputs are left as they were")
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("interrupted; previous outputs left as they were", file=sys.stderr)

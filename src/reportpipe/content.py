@@ -7,22 +7,27 @@ reported together, each with its file and line.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
+from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
 from reportpipe.findings import Finding, InputError, Level, error
 from reportpipe.markdown import Fragment, Heading, render_markdown
-from reportpipe.project import Project
+from reportpipe.project import Project, project_url
 from reportpipe.yamlfile import LocatedDict, line_of, load_mapping, read_text
 
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+VERSION_PATTERN = r"^\d+\.\d+\.\d+$"
+LANG_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$"
 Text = Annotated[str, Field(min_length=1, strict=True)]
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", strict=True)]
-Version = Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$", strict=True)]
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, strict=True)]
+Version = Annotated[str, Field(pattern=VERSION_PATTERN, strict=True)]
 Place = Literal["top-left", "top-right", "bottom-left", "bottom-right", "center", "outside"]
 QUADRANTS: tuple[Place, ...] = ("top-left", "top-right", "bottom-left", "bottom-right")
 
@@ -33,7 +38,8 @@ class _Record(BaseModel):
 
 class Edition(_Record):
     version: Version
-    date: dt.date
+    # 1980 or later: zip, gzip and font time stamps cannot express earlier dates.
+    date: Annotated[dt.date, Field(ge=dt.date(1980, 1, 1))]
     changes: Text
 
     @property
@@ -48,7 +54,7 @@ class Edition(_Record):
 
 class ReportFile(_Record):
     slug: Slug
-    lang: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$", strict=True)]
+    lang: Annotated[str, Field(pattern=LANG_PATTERN, strict=True)]
     title: Text
     subtitle: Text
     theme: Text
@@ -77,7 +83,7 @@ class Group(_Record):
 
     @property
     def anchor(self) -> str:
-        return "grupp-" + "-".join(filter(None, (c if c.isalnum() else "" for c in self.id)))
+        return "grupp-" + (re.sub(r"\W+", "-", self.id).strip("-") or "x")
 
 
 class Scenario(_Record):
@@ -134,7 +140,7 @@ class Report:
 
     def picture_url(self, name: str) -> str:
         """The project-relative URL of a picture named as in pictures.yaml."""
-        return f"source/{name}"
+        return project_url(f"source/{name}")
 
     @property
     def headings(self) -> Iterator[Heading]:
@@ -152,15 +158,11 @@ M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
 
-def _validate(model: type[M], data: LocatedDict, shown: str, findings: list[Finding]) -> M | None:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        for problem in exc.errors():
-            loc = problem["loc"]
-            where = ".".join(str(p) for p in loc) or "file"
-            findings.append(error(shown, line_of(data, loc), f"{where}: {_explain(problem)}"))
-        return None
+_HINTS = {
+    SLUG_PATTERN: "lower-case letters, digits and hyphens, like jobbregionen-umea-2015",
+    VERSION_PATTERN: "three numbers separated by dots, like 1.0.0",
+    LANG_PATTERN: "a language tag, like sv",
+}
 
 
 def _explain(problem: Any) -> str:
@@ -170,8 +172,14 @@ def _explain(problem: Any) -> str:
     if kind == "extra_forbidden":
         return "unknown key; check its spelling against the README"
     if kind == "string_pattern_mismatch":
-        return f"{problem['input']!r} is not in the expected form ({problem['ctx']['pattern']})"
+        hint = _HINTS.get(problem["ctx"]["pattern"], problem["ctx"]["pattern"])
+        return f"{problem['input']!r} is not in the expected form: {hint}"
     return str(problem["msg"]).lower()
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """A validation location for people: list items counted from 1."""
+    return ".".join(f"#{p + 1}" if isinstance(p, int) else p for p in loc) or "file"
 
 
 @dataclass(frozen=True)
@@ -180,102 +188,115 @@ class _Parsed(Generic[T]):
     data: LocatedDict
     shown: str
 
+    def line(self, *loc: int | str) -> int | None:
+        return line_of(self.data, loc)
+
 
 def _load(
-    project: Project, name: str, model: type[M], findings: list[Finding]
+    project: Project, path: Path, model: type[M], findings: list[Finding]
 ) -> _Parsed[M] | None:
-    path = project.source / name
     shown = project.shown(path)
+    if project.inside(path) is None:
+        findings.append(error(shown, None, "points outside the project; copy the file in"))
+        return None
     try:
         data = load_mapping(path, shown)
+        value = model.model_validate(data)
     except InputError as exc:
         findings.extend(exc.findings)
         return None
-    parsed = _validate(model, data, shown, findings)
-    if parsed is None:
+    except ValidationError as exc:
+        for problem in exc.errors():
+            loc = problem["loc"]
+            findings.append(error(shown, line_of(data, loc), f"{_where(loc)}: {_explain(problem)}"))
         return None
-    _CHECKS[name](project, parsed, data, shown, findings)
-    return _Parsed(parsed, data, shown)
+    return _Parsed(value, data, shown)
 
 
-def _check_report(
-    project: Project, meta: Any, data: LocatedDict, shown: str, findings: list[Finding]
-) -> None:
-    versions = [tuple(int(x) for x in e.version.split(".")) for e in meta.editions]
+def _check_report(project: Project, meta: _Parsed[ReportFile], findings: list[Finding]) -> None:
+    editions = meta.value.editions
+    versions = [tuple(int(x) for x in e.version.split(".")) for e in editions]
     for i, (newer, older) in enumerate(pairwise(versions)):
         if newer <= older:
             findings.append(
                 error(
-                    shown,
-                    line_of(data, ("editions", i + 1)),
+                    meta.shown,
+                    meta.line("editions", i + 1),
                     "editions: list them newest first, each with a higher version than the next",
                 )
             )
-    for i, chapter in enumerate(meta.chapters):
-        if (
-            project.resolve_reference(project.source, chapter) is None
-            or not (project.source / chapter).is_file()
-        ):
+    for i, chapter in enumerate(meta.value.chapters):
+        path = project.resolve_reference(project.source, chapter)
+        if path is None or not path.is_file():
             findings.append(
                 error(
-                    shown,
-                    line_of(data, ("chapters", i)),
+                    meta.shown,
+                    meta.line("chapters", i),
                     f"chapter {chapter!r} is not a file in source/",
                 )
             )
 
 
 def _check_scenarios(
-    project: Project, parsed: Any, data: LocatedDict, shown: str, findings: list[Finding]
+    scenarios: _Parsed[ScenariosFile],
+    pictures: _Parsed[PicturesFile] | None,
+    findings: list[Finding],
 ) -> None:
-    numbers = Counter(s.number for s in parsed.scenarios)
-    places = Counter(s.place for s in parsed.scenarios if s.place in QUADRANTS)
-    group_ids = Counter(g.id for s in parsed.scenarios for g in s.groups)
-    for i, scenario in enumerate(parsed.scenarios):
-        loc: tuple[str | int, ...] = ("scenarios", i)
+    items = scenarios.value.scenarios
+    numbers = Counter(s.number for s in items)
+    places = Counter(s.place for s in items if s.place in QUADRANTS)
+    anchors = Counter(g.anchor for s in items for g in s.groups)
+    for i, scenario in enumerate(items):
         if numbers[scenario.number] > 1:
             findings.append(
-                error(shown, line_of(data, loc), f"scenario number {scenario.number} is used twice")
+                error(
+                    scenarios.shown,
+                    scenarios.line("scenarios", i),
+                    f"scenario number {scenario.number} is used twice",
+                )
             )
         if places.get(scenario.place, 0) > 1:
             findings.append(
                 error(
-                    shown,
-                    line_of(data, (*loc, "place")),
+                    scenarios.shown,
+                    scenarios.line("scenarios", i, "place"),
                     f"place {scenario.place!r} is taken by more than one scenario",
                 )
             )
         for j, group in enumerate(scenario.groups):
-            if group_ids[group.id] > 1:
+            if anchors[group.anchor] > 1:
                 findings.append(
                     error(
-                        shown,
-                        line_of(data, (*loc, "groups", j)),
-                        f"group id {group.id!r} is used twice",
+                        scenarios.shown,
+                        scenarios.line("scenarios", i, "groups", j, "id"),
+                        f"group id {group.id!r} is used twice (or differs from another "
+                        "only in punctuation)",
+                    )
+                )
+            if pictures is not None and group.picture not in pictures.value.pictures:
+                findings.append(
+                    error(
+                        scenarios.shown,
+                        scenarios.line("scenarios", i, "groups", j, "picture"),
+                        f"group {group.id}: picture {group.picture!r} has no entry "
+                        "in source/pictures.yaml (alt text and credit)",
                     )
                 )
 
 
 def _check_pictures(
-    project: Project, parsed: Any, data: LocatedDict, shown: str, findings: list[Finding]
+    project: Project, pictures: _Parsed[PicturesFile], findings: list[Finding]
 ) -> None:
-    for name in parsed.pictures:
+    for name in pictures.value.pictures:
         path = project.resolve_reference(project.source, name)
         if path is None or not path.is_file():
             findings.append(
                 error(
-                    shown,
-                    line_of(data, ("pictures", name)),
+                    pictures.shown,
+                    pictures.line("pictures", name),
                     f"picture {name!r} is not a file inside source/",
                 )
             )
-
-
-_CHECKS = {
-    "report.yaml": _check_report,
-    "scenarios.yaml": _check_scenarios,
-    "pictures.yaml": _check_pictures,
-}
 
 
 def _chapter(project: Project, name: str) -> Chapter:
@@ -292,51 +313,98 @@ def _chapter(project: Project, name: str) -> Chapter:
     return Chapter(shown, render_markdown(text, shown=shown, resolve_image=resolve))
 
 
+def _check_chapters(
+    project: Project,
+    chapters: list[Chapter],
+    scenarios: _Parsed[ScenariosFile] | None,
+    pictures: _Parsed[PicturesFile] | None,
+    findings: list[Finding],
+) -> None:
+    credited = set(pictures.value.pictures) if pictures else set()
+    source = project.shown(project.source) + "/"
+    for chapter in chapters:
+        for image in chapter.fragment.images:
+            if pictures is not None and image.path.removeprefix(source) not in credited:
+                findings.append(
+                    error(
+                        chapter.path,
+                        image.line,
+                        f"picture {image.written!r} has no entry in source/pictures.yaml "
+                        f"(key {image.path.removeprefix(source)!r}: alt text and credit)",
+                    )
+                )
+    taken: Counter[str] = Counter()
+    if scenarios is not None:
+        taken.update(s.anchor for s in scenarios.value.scenarios)
+        taken.update(g.anchor for s in scenarios.value.scenarios for g in s.groups)
+    for chapter in chapters:
+        for heading in chapter.fragment.headings:
+            taken[heading.anchor] += 1
+            if taken[heading.anchor] > 1:
+                findings.append(
+                    error(
+                        chapter.path,
+                        heading.line,
+                        f"heading {heading.text!r} gets the id {heading.anchor!r}, which another "
+                        "heading, scenario or group already has; reword the heading",
+                    )
+                )
+
+
 def load_report(project: Project) -> Loaded:
     """Read and validate the whole content of `project`; raise InputError listing every
     problem found, or return the model and the warnings."""
     findings: list[Finding] = []
-    meta = _load(project, "report.yaml", ReportFile, findings)
-    cross = _load(project, "scenarios.yaml", ScenariosFile, findings)
-    pictures = _load(project, "pictures.yaml", PicturesFile, findings)
+    meta = _load(project, project.source / "report.yaml", ReportFile, findings)
+    scenarios = _load(project, project.source / "scenarios.yaml", ScenariosFile, findings)
+    pictures = _load(project, project.source / "pictures.yaml", PicturesFile, findings)
+    if meta is not None:
+        _check_report(project, meta, findings)
+    if pictures is not None:
+        _check_pictures(project, pictures, findings)
+    if scenarios is not None:
+        _check_scenarios(scenarios, pictures, findings)
 
     chapters: list[Chapter] = []
-    if meta is not None and not findings:
-        for name in meta.value.chapters:
-            try:
-                chapter = _chapter(project, name)
-            except InputError as exc:
-                findings.extend(exc.findings)
-                continue
-            chapters.append(chapter)
-            findings.extend(chapter.fragment.findings)
-
-    if cross is not None and pictures is not None:
-        for i, scenario in enumerate(cross.value.scenarios):
-            for j, group in enumerate(scenario.groups):
-                if group.picture not in pictures.value.pictures:
-                    findings.append(
-                        error(
-                            cross.shown,
-                            line_of(cross.data, ("scenarios", i, "groups", j, "picture")),
-                            f"group {group.id}: picture {group.picture!r} has no entry "
-                            "in source/pictures.yaml (alt text and credit)",
-                        )
-                    )
-
-    anchors = Counter(h.anchor for c in chapters for h in c.fragment.headings)
-    for anchor, count in anchors.items():
-        if count > 1:
-            findings.append(error("source", None, f"heading id {anchor!r} occurs {count} times"))
+    for name in meta.value.chapters if meta is not None else ():
+        try:
+            chapter = _chapter(project, name)
+        except InputError as exc:
+            findings.extend(exc.findings)
+            continue
+        chapters.append(chapter)
+        findings.extend(chapter.fragment.findings)
+    _check_chapters(project, chapters, scenarios, pictures, findings)
 
     errors = [f for f in findings if f.level is Level.ERROR]
-    if errors or meta is None or cross is None or pictures is None:
+    if errors or meta is None or scenarios is None or pictures is None:
         raise InputError(errors)
     report = Report(
         meta=meta.value,
-        cross=cross.value.cross,
-        scenarios=cross.value.scenarios,
+        cross=scenarios.value.cross,
+        scenarios=scenarios.value.scenarios,
         pictures=pictures.value.pictures,
         chapters=tuple(chapters),
     )
     return Loaded(report, tuple(f for f in findings if f.level is Level.WARNING))
+
+
+class OutputIntent(_Record):
+    """The registered printing condition that the print edition's CMYK profile stands
+    for (styles/output-intent.yaml); WeasyPrint would name it after the profile's
+    long model tag, a printer expects the registered name."""
+
+    identifier: Text
+    registry: Text
+    info: Text
+
+
+def load_output_intent(project: Project) -> OutputIntent | None:
+    path = project.styles / "output-intent.yaml"
+    if not path.exists():
+        return None
+    findings: list[Finding] = []
+    parsed = _load(project, path, OutputIntent, findings)
+    if parsed is None:
+        raise InputError(findings)
+    return parsed.value

@@ -10,13 +10,14 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from reportpipe.content import Report
+from reportpipe.content import Report, load_output_intent
 from reportpipe.figure import CrossFigure, Variant, build_cross
 from reportpipe.findings import Finding
 from reportpipe.fonts import vendored_families
-from reportpipe.pdf import Profile, read_output_intent, render_pdf
+from reportpipe.pdf import Profile, render_pdf
 from reportpipe.project import Project
 from reportpipe.render import context_for, render_html
+from reportpipe.yamlfile import read_text
 
 
 @dataclass(frozen=True)
@@ -46,16 +47,15 @@ def render_editions(
     sources: SourceBundle | None = None,
 ) -> Rendering:
     figure_css = project.styles / "figure.css"
-    stylesheet = figure_css.read_text("utf-8") if figure_css.is_file() else ""
+    stylesheet = read_text(figure_css, project.shown(figure_css)) if figure_css.exists() else ""
     figures = tuple(
         build_cross(report.cross, report.scenarios, variant=v, stylesheet=stylesheet)
         for v in Variant
     )
     html = render_html(project, context_for(report, list(figures)))
     name = f"{report.meta.slug}-{report.edition.version}"
-    identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
-    intent_file = project.styles / "output-intent.yaml"
-    intent = read_output_intent(intent_file, project.shown(intent_file))
+    identifier = _identifier(project, html)
+    intent = load_output_intent(project)
     families = vendored_families(project.styles / "fonts")
 
     pdfs: dict[Profile, bytes] = {}
@@ -97,3 +97,14 @@ def _attachments(report: Report, sources: SourceBundle | None) -> list[object]:
             relationship="Source",
         )
     ]
+
+
+def _identifier(project: Project, html: str) -> bytes:
+    """The PDF file identifier: a digest of the HTML and of every file under source/
+    and styles/, so any change of content, look, picture or font gives a new one."""
+    digest = hashlib.sha256(html.encode())
+    for folder in (project.source, project.styles):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(path.relative_to(project.root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:32].encode()

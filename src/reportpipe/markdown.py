@@ -2,8 +2,13 @@
 
 Raw HTML policy: authors write Markdown only. Raw HTML blocks and inline tags are not
 interpreted; they come out as visible, escaped text, so nothing pasted from a web page
-or an e-mail can script, embed or fetch anything. Links with no target are rendered as
-plain text and reported, since an empty link in a PDF leads nowhere.
+or an e-mail can script, embed or fetch anything.
+
+Link policy: a link leads to the web (`https:`, `http:`), to an e-mail address
+(`mailto:`) or to a place in the report (`#id`). Links to files or other schemes
+(`javascript:`, `file:`, relative paths) are errors: in a PDF sent by e-mail they lead
+nowhere or somewhere unsafe. Links with no target are rendered as plain text and
+reported as warnings, since the editor has to supply the address.
 """
 
 from __future__ import annotations
@@ -16,12 +21,13 @@ from html import unescape
 
 import markdown as md
 from markdown.extensions import Extension
-from markdown.extensions.toc import slugify_unicode
+from markdown.extensions.toc import slugify
 from markdown.treeprocessors import Treeprocessor
 
 from reportpipe.findings import Finding, error, warning
+from reportpipe.project import project_url
 
-#: Turns an image reference, as written in Markdown, into the URL the HTML uses, or
+#: Turns an image reference, as written in Markdown, into a project-relative path, or
 #: None when the reference does not name a file of the project.
 ImageResolver = Callable[[str], str | None]
 
@@ -31,6 +37,14 @@ class Heading:
     level: int
     anchor: str
     text: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    written: str  # as in the Markdown
+    path: str  # project-relative, as the resolver gave it
+    line: int | None
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,10 @@ class Fragment:
     html: str
     headings: tuple[Heading, ...]
     findings: tuple[Finding, ...]
+    images: tuple[ImageRef, ...] = ()
+
+
+LINK_SCHEMES = ("https://", "http://", "mailto:")
 
 
 def _line_of(text: str, needle: str) -> int | None:
@@ -52,6 +70,7 @@ class _References(Treeprocessor):
         super().__init__(parser)
         self.text, self.shown, self.resolve = text, shown, resolve
         self.findings: list[Finding] = []
+        self.images: list[ImageRef] = []
 
     def run(self, root: ET.Element) -> None:
         for parent in root.iter():
@@ -64,8 +83,8 @@ class _References(Treeprocessor):
     def _image(self, img: ET.Element) -> None:
         src = img.get("src", "")
         line = _line_of(self.text, f"]({src}")
-        url = self.resolve(src)
-        if url is None:
+        path = self.resolve(src)
+        if path is None:
             self.findings.append(
                 error(
                     self.shown,
@@ -75,7 +94,8 @@ class _References(Treeprocessor):
                 )
             )
         else:
-            img.set("src", url)
+            img.set("src", project_url(path))
+            self.images.append(ImageRef(src, path, line))
         if not img.get("alt", "").strip():
             self.findings.append(
                 error(self.shown, line, f"picture {src!r} has no alternative text: ![text]({src})")
@@ -83,9 +103,20 @@ class _References(Treeprocessor):
 
     def _link(self, a: ET.Element) -> None:
         href = (a.get("href") or "").strip()
-        if href not in ("", "#"):
-            return
         label = "".join(a.itertext())
+        if href.lower().startswith(LINK_SCHEMES) or (href.startswith("#") and len(href) > 1):
+            return
+        if href not in ("", "#"):
+            self.findings.append(
+                error(
+                    self.shown,
+                    _line_of(self.text, f"]({href}"),
+                    f"link {label!r} leads to {href!r}; a report link must be a web address "
+                    "(https://…), an e-mail address (mailto:…) or a place in the report (#id)",
+                )
+            )
+            a.set("href", "#")
+            return
         self.findings.append(
             warning(
                 self.shown,
@@ -122,7 +153,8 @@ def render_markdown(
     converter = md.Markdown(
         extensions=["toc", "sane_lists", "smarty", policy],
         extension_configs={
-            "toc": {"baselevel": heading_base, "slugify": slugify_unicode, "permalink": False},
+            # ASCII ids: PDF viewers mishandle named destinations with other characters.
+            "toc": {"baselevel": heading_base, "slugify": slugify, "permalink": False},
             "smarty": {
                 "substitutions": {
                     "left-double-quote": "\u201d",  # Swedish uses ” … ” and ’ … ’
@@ -136,8 +168,20 @@ def render_markdown(
     )
     html = converter.convert(text)
     headings = tuple(_flatten(getattr(converter, "toc_tokens", [])))
-    findings = tuple(policy.references.findings if policy.references else ())
-    return Fragment(html=html, headings=headings, findings=findings)
+    references = policy.references
+    findings = tuple(references.findings) if references else ()
+    images = tuple(references.images) if references else ()
+    headings = tuple(
+        Heading(h.level, h.anchor, h.text, _heading_line(text, h.text)) for h in headings
+    )
+    return Fragment(html=html, headings=headings, findings=findings, images=images)
+
+
+def _heading_line(text: str, heading: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.startswith("#") and line.lstrip("#").strip() == heading:
+            return number
+    return None
 
 
 def _flatten(tokens: list[dict[str, object]]) -> list[Heading]:

@@ -33,10 +33,11 @@ import weasyprint
 import weasyprint.pdf.fonts
 from weasyprint import Attachment
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
-from reportpipe.findings import Finding, InputError, error, warning
-from reportpipe.yamlfile import load_mapping
+from reportpipe.content import OutputIntent
+from reportpipe.findings import Finding, error, warning
+from reportpipe.project import Project
 
 # One documented subsetting path, whatever the machine has installed (see module doc).
 weasyprint.pdf.fonts.harfbuzz_subset = None
@@ -72,22 +73,31 @@ class RefusedResourceError(Exception):
 class ProjectFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint is untyped
     """Serves files of the project folder and nothing else."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, project: Project) -> None:
         super().__init__(allowed_protocols={"file"})
-        self.root = root
-        self.refused: list[str] = []
+        self.project = project
+        self.problems: dict[str, str] = {}  # what was refused or missing -> why
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         parts = urlsplit(url)
-        path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" else None
-        if path is None or not path.is_relative_to(self.root) or not path.is_file():
-            self.refused.append(url)
-            reason = "not a file inside the project" if parts.scheme == "file" else "network"
-            raise RefusedResourceError(f"refused {url} ({reason})")
+        if parts.scheme != "file":
+            return self._refuse(url, f"refused to load {url}: builds use no network")
+        requested = Path(unquote(parts.path))
+        path = self.project.inside(requested)
+        if path is None:
+            return self._refuse(
+                url, f"refused to load {url}: builds read only files inside the project"
+            )
+        if not path.is_file():
+            return self._refuse(url, f"file not found: {self.project.shown(requested)}")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(
             url, body=path.read_bytes(), headers={"Content-Type": content_type}
         )
+
+    def _refuse(self, url: str, why: str) -> URLFetcherResponse:
+        self.problems[url] = why
+        raise RefusedResourceError(why)
 
 
 class _Collect(logging.Handler):
@@ -127,36 +137,6 @@ def _source_date_epoch(epoch: int) -> Iterator[None]:
             del os.environ["SOURCE_DATE_EPOCH"]
         else:
             os.environ["SOURCE_DATE_EPOCH"] = old
-
-
-@dataclass(frozen=True)
-class OutputIntent:
-    """The registered printing condition that the print edition's ICC profile stands for."""
-
-    identifier: str
-    registry: str
-    info: str
-
-
-def read_output_intent(path: Path, shown: str) -> OutputIntent | None:
-    if not path.is_file():
-        return None
-    data = load_mapping(path, shown)
-    fields = ("identifier", "registry", "info")
-    bad = [k for k in fields if not isinstance(data.get(k), str) or not data[k].strip()]
-    bad += [k for k in data if k not in fields]
-    if bad:
-        raise InputError(
-            [
-                error(
-                    shown,
-                    data.key_lines.get(k, data.line),
-                    f"{k}: expected one of {', '.join(fields)}, each a text",
-                )
-                for k in bad
-            ]
-        )
-    return OutputIntent(data["identifier"], data["registry"], data["info"])
 
 
 _DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
@@ -207,41 +187,45 @@ def render_pdf(
 ) -> Rendered:
     """Render one edition. Errors WeasyPrint reports come back as error findings and
     the caller must not write the PDF then."""
-    fetcher = ProjectFetcher(root)
+    project = Project(root)
+    fetcher = ProjectFetcher(project)
     font_config = FontConfiguration()
     color_profiles: dict[str, Any] = {}  # filled by @color-profile rules
+    findings: list[Finding] = []
     with _captured() as log, _source_date_epoch(epoch):
-        css = [
-            weasyprint.CSS(
-                filename=str(s),
-                url_fetcher=fetcher,
+        try:
+            css = [
+                weasyprint.CSS(
+                    filename=str(s),
+                    url_fetcher=fetcher,
+                    font_config=font_config,
+                    color_profiles=color_profiles,
+                )
+                for s in stylesheets
+            ]
+            document = weasyprint.HTML(
+                string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher
+            ).render(
                 font_config=font_config,
                 color_profiles=color_profiles,
+                stylesheets=css,
+                pdf_variant=profile.variant,
+                pdf_tags=profile.tagged,
             )
-            for s in stylesheets
-        ]
-        document = weasyprint.HTML(
-            string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher
-        ).render(
-            font_config=font_config,
-            color_profiles=color_profiles,
-            stylesheets=css,
-            pdf_variant=profile.variant,
-            pdf_tags=profile.tagged,
-        )
-        pdf = document.write_pdf(
-            pdf_variant=profile.variant,
-            pdf_tags=profile.tagged,
-            pdf_identifier=identifier,
-            attachments=list(attachments),
-            finisher=_finisher(identifier + profile.name.encode(), intent),
-        )
-    findings: list[Finding] = []
-    for url in dict.fromkeys(fetcher.refused):
-        findings.append(
-            error(shown_html, None, f"refused to load {url}: builds read only project files")
-        )
-    for family in sorted({font.family for font in document.fonts.values()} - fonts_allowed):
+            pdf = document.write_pdf(
+                pdf_variant=profile.variant,
+                pdf_tags=profile.tagged,
+                pdf_identifier=identifier,
+                attachments=list(attachments),
+                finisher=_finisher(identifier + profile.name.encode(), intent),
+            )
+        except URLFetchingError as exc:  # WeasyPrint lets some fetch errors through
+            if not fetcher.problems:
+                findings.append(error(shown_html, None, f"cannot load a resource: {exc}"))
+            document, pdf = None, b""
+    findings.extend(error(shown_html, None, why) for why in fetcher.problems.values())
+    fonts = {font.family for font in document.fonts.values()} if document else set()
+    for family in sorted(fonts - fonts_allowed):
         findings.append(
             error(
                 shown_html,
@@ -250,9 +234,12 @@ def render_pdf(
                 "family, weight or character the fonts in styles/fonts/ do not have",
             )
         )
+    base = root.as_uri() + "/"
     for record in log.records:
+        message = record.getMessage().replace(base, "")
+        if any(url.replace(base, "") in message for url in fetcher.problems):
+            continue  # already said, with the reason
         make = error if record.levelno >= logging.ERROR else warning
-        findings.append(
-            make(shown_html, None, f"WeasyPrint ({profile.name}): {record.getMessage()}")
-        )
-    return Rendered(pdf=pdf, pages=len(document.pages), findings=tuple(findings))
+        findings.append(make(shown_html, None, f"WeasyPrint ({profile.name}): {message}"))
+    pages = len(document.pages) if document else 0
+    return Rendered(pdf=pdf, pages=pages, findings=tuple(findings))

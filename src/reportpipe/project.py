@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from urllib.parse import quote
 
 from reportpipe.findings import InputError, error
 
@@ -51,6 +52,11 @@ class Project:
         if PurePosixPath(reference).is_absolute() or ":" in reference.split("/")[0]:
             return None
         return self.inside(base / reference)
+
+
+def project_url(path: str) -> str:
+    """A URL, relative to the project folder, for a project-relative POSIX path."""
+    return quote(path)
 
 
 def open_project(directory: Path, *, with_content: bool = True) -> Project:

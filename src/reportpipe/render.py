@@ -6,8 +6,10 @@ not have is an error (StrictUndefined), not an empty string in a printed report.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -27,21 +29,38 @@ class TemplateContext:
     figures: dict[str, CrossFigure]
     created: str  # W3C date-time of the edition, for the PDF metadata
     generator: str
+    Variant: type[Variant] = Variant
 
 
 def context_for(report: Report, figures: list[CrossFigure]) -> TemplateContext:
-    created = report.edition.moment.isoformat()
     return TemplateContext(
         report=report,
         figures={str(f.variant): f for f in figures},
-        created=created.replace("+00:00", "Z"),
+        created=report.edition.moment.isoformat().replace("+00:00", "Z"),
         generator=f"reportpipe {__version__}",
     )
 
 
+class _ProjectLoader(jinja2.FileSystemLoader):
+    """Loads templates of the project only: a template that is a symlink out of the
+    project is refused like any other read outside it."""
+
+    def __init__(self, project: Project) -> None:
+        super().__init__(project.templates)
+        self.project = project
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if self.project.inside(Path(filename)) is None:
+            raise jinja2.TemplateNotFound(f"{template} (it points outside the project)")
+        return source, filename, uptodate
+
+
 def _environment(project: Project) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(project.templates),
+        loader=_ProjectLoader(project),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -49,32 +68,30 @@ def _environment(project: Project) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["markup"] = Markup  # for fragments the markdown stage already made safe
-    env.filters["figure"] = lambda f: Markup(f.svg)
+    env.filters["figure"] = lambda f: Markup(f.svg)  # built by figure.py, escaped there
     return env
 
 
 def render_html(project: Project, context: TemplateContext) -> str:
-    env = _environment(project)
     shown = project.shown(project.templates / TEMPLATE)
     try:
-        template = env.get_template(TEMPLATE)
-        return template.render(
-            report=context.report,
-            figures=context.figures,
-            created=context.created,
-            generator=context.generator,
-            Variant=Variant,
-        )
+        template = _environment(project).get_template(TEMPLATE)
+        values: dict[str, Any] = {
+            name: getattr(context, name) for name in TemplateContext.__dataclass_fields__
+        }
+        return template.render(values)
     except jinja2.TemplateSyntaxError as exc:
         where = project.shown(project.templates / (exc.name or TEMPLATE))
         raise InputError([error(where, exc.lineno, f"template syntax: {exc.message}")]) from None
     except jinja2.TemplateNotFound as exc:
         raise InputError([error(shown, None, f"template not found: {exc.name}")]) from None
-    except jinja2.UndefinedError as exc:
+    except UnicodeDecodeError:
+        raise InputError([error(shown, None, "template is not UTF-8 text")]) from None
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, LookupError) as exc:
         where, line = _template_frame(exc, project) or (shown, None)
-        raise InputError(
-            [error(where, line, f"template uses an unknown name: {exc.message}")]
-        ) from None
+        message = exc.message if isinstance(exc, jinja2.TemplateError) else str(exc)
+        kind = "unknown name" if isinstance(exc, jinja2.UndefinedError) else "error"
+        raise InputError([error(where, line, f"template {kind}: {message}")]) from None
 
 
 def _template_frame(exc: BaseException, project: Project) -> tuple[str, int] | None:

@@ -30,28 +30,39 @@ class _Loader(yaml.SafeLoader):
     pass
 
 
+def _key(loader: _Loader, key_node: yaml.Node) -> str:
+    key = loader.construct_object(key_node, deep=True)
+    if not isinstance(key, Hashable) or isinstance(key, list | dict):
+        raise yaml.constructor.ConstructorError(
+            None, None, "a key must be plain text", key_node.start_mark
+        )
+    return str(key)
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LocatedDict:
+    # Keys written twice in this mapping are errors; keys that a merge (`<<: *base`)
+    # brings in may be overridden, as YAML intends.
+    own: dict[str, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key, line = _key(loader, key_node), key_node.start_mark.line + 1
+        if key in own:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"duplicate key {key!r} (first given on line {own[key]})",
+                key_node.start_mark,
+            )
+        own[key] = line
     loader.flatten_mapping(node)
     result = LocatedDict()
     result.line = node.start_mark.line + 1
     result.key_lines = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
-        if not isinstance(key, Hashable) or isinstance(key, list | dict):
-            raise yaml.constructor.ConstructorError(
-                None, None, "a key must be plain text", key_node.start_mark
-            )
-        key = str(key)
-        if key in result:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"duplicate key {key!r} (first given on line {result.key_lines[key]})",
-                key_node.start_mark,
-            )
+        key = _key(loader, key_node)
         result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = line
+        result.key_lines[key] = key_node.start_mark.line + 1
     return result
 
 
@@ -96,6 +107,10 @@ def load_mapping(path: Path, shown: str) -> LocatedDict:
         raise InputError([error(shown, line, f"YAML syntax: {problem}")]) from None
     except yaml.YAMLError as exc:
         raise InputError([error(shown, None, f"YAML syntax: {exc}")]) from None
+    except RecursionError:
+        raise InputError(
+            [error(shown, None, "YAML nested too deeply to be content; flatten the structure")]
+        ) from None
     if not isinstance(data, LocatedDict):
         raise InputError(
             [error(shown, 1, "expected a mapping of keys to values at the top of the file")]
