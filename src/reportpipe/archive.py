@@ -197,7 +197,7 @@ def _lock_differences(lock: Path, shown: str) -> list[Finding]:
         try:
             installed = metadata.version(name)
         except metadata.PackageNotFoundError:
-            installed = "none"
+            continue  # tools of other sessions (linters, test runners) need not be here
         if installed != pinned:
             out.append(
                 warning(
