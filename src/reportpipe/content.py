@@ -32,11 +32,11 @@ Place = Literal["top-left", "top-right", "bottom-left", "bottom-right", "center"
 QUADRANTS: tuple[Place, ...] = ("top-left", "top-right", "bottom-left", "bottom-right")
 
 
-class _Record(BaseModel):
+class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
-class Edition(_Record):
+class Edition(Record):
     version: Version
     # 1980 or later: zip, gzip and font time stamps cannot express earlier dates.
     date: Annotated[dt.date, Field(ge=dt.date(1980, 1, 1))]
@@ -52,7 +52,7 @@ class Edition(_Record):
         return int(self.moment.timestamp())
 
 
-class ReportFile(_Record):
+class ReportFile(Record):
     slug: Slug
     lang: Annotated[str, Field(pattern=LANG_PATTERN, strict=True)]
     title: Text
@@ -63,19 +63,19 @@ class ReportFile(_Record):
     editions: tuple[Edition, ...] = Field(min_length=1)
 
 
-class Axis(_Record):
+class Axis(Record):
     start: Text
     end: Text
 
 
-class CrossSpec(_Record):
+class CrossSpec(Record):
     title: Text
     alt: Text
     x_axis: Axis
     y_axis: Axis
 
 
-class Group(_Record):
+class Group(Record):
     id: Text
     title: Text
     picture: Text
@@ -86,7 +86,7 @@ class Group(_Record):
         return "grupp-" + (re.sub(r"\W+", "-", self.id).strip("-") or "x")
 
 
-class Scenario(_Record):
+class Scenario(Record):
     number: StrictInt = Field(ge=1)
     title: Text
     place: Place
@@ -101,12 +101,12 @@ class Scenario(_Record):
         return f"scenario-{self.number}"
 
 
-class ScenariosFile(_Record):
+class ScenariosFile(Record):
     cross: CrossSpec
     scenarios: tuple[Scenario, ...] = Field(min_length=1)
 
 
-class Picture(_Record):
+class Picture(Record):
     alt: Text
     creator: Text
     source: Text
@@ -114,7 +114,7 @@ class Picture(_Record):
     provenance: Text | None = None
 
 
-class PicturesFile(_Record):
+class PicturesFile(Record):
     pictures: dict[Text, Picture] = Field(default_factory=dict)
 
 
@@ -192,7 +192,7 @@ class _Parsed(Generic[T]):
         return line_of(self.data, loc)
 
 
-def _load(
+def load_model(
     project: Project, path: Path, model: type[M], findings: list[Finding]
 ) -> _Parsed[M] | None:
     shown = project.shown(path)
@@ -355,9 +355,9 @@ def load_report(project: Project) -> Loaded:
     """Read and validate the whole content of `project`; raise InputError listing every
     problem found, or return the model and the warnings."""
     findings: list[Finding] = []
-    meta = _load(project, project.source / "report.yaml", ReportFile, findings)
-    scenarios = _load(project, project.source / "scenarios.yaml", ScenariosFile, findings)
-    pictures = _load(project, project.source / "pictures.yaml", PicturesFile, findings)
+    meta = load_model(project, project.source / "report.yaml", ReportFile, findings)
+    scenarios = load_model(project, project.source / "scenarios.yaml", ScenariosFile, findings)
+    pictures = load_model(project, project.source / "pictures.yaml", PicturesFile, findings)
     if meta is not None:
         _check_report(project, meta, findings)
     if pictures is not None:
@@ -389,7 +389,7 @@ def load_report(project: Project) -> Loaded:
     return Loaded(report, tuple(f for f in findings if f.level is Level.WARNING))
 
 
-class OutputIntent(_Record):
+class OutputIntent(Record):
     """The registered printing condition that the print edition's CMYK profile stands
     for (styles/output-intent.yaml); WeasyPrint would name it after the profile's
     long model tag, a printer expects the registered name."""
@@ -404,7 +404,7 @@ def load_output_intent(project: Project) -> OutputIntent | None:
     if not path.exists():
         return None
     findings: list[Finding] = []
-    parsed = _load(project, path, OutputIntent, findings)
+    parsed = load_model(project, path, OutputIntent, findings)
     if parsed is None:
         raise InputError(findings)
     return parsed.value

@@ -48,11 +48,19 @@ class ImageRef:
 
 
 @dataclass(frozen=True)
+class LinkRef:
+    url: str  # as written, stripped; "" or "#" for a link with no target
+    text: str
+    line: int | None
+
+
+@dataclass(frozen=True)
 class Fragment:
     html: str
     headings: tuple[Heading, ...]
     findings: tuple[Finding, ...]
     images: tuple[ImageRef, ...] = ()
+    links: tuple[LinkRef, ...] = ()
 
 
 LINK_SCHEMES = ("https://", "http://", "mailto:")
@@ -71,6 +79,7 @@ class _References(Treeprocessor):
         self.text, self.shown, self.resolve = text, shown, resolve
         self.findings: list[Finding] = []
         self.images: list[ImageRef] = []
+        self.links: list[LinkRef] = []
 
     def run(self, root: ET.Element) -> None:
         for parent in root.iter():
@@ -104,6 +113,10 @@ class _References(Treeprocessor):
     def _link(self, a: ET.Element) -> None:
         href = (a.get("href") or "").strip()
         label = "".join(a.itertext())
+        line = _line_of(self.text, f"]({href}") if href else _line_of(self.text, f"[{label}]")
+        if line is None:  # an autolink, <https://…>
+            line = _line_of(self.text, href)
+        self.links.append(LinkRef(href, label, line))
         if href.lower().startswith(LINK_SCHEMES) or (href.startswith("#") and len(href) > 1):
             return
         if href not in ("", "#"):
@@ -171,10 +184,11 @@ def render_markdown(
     references = policy.references
     findings = tuple(references.findings) if references else ()
     images = tuple(references.images) if references else ()
+    links = tuple(references.links) if references else ()
     headings = tuple(
         Heading(h.level, h.anchor, h.text, _heading_line(text, h.text)) for h in headings
     )
-    return Fragment(html=html, headings=headings, findings=findings, images=images)
+    return Fragment(html=html, headings=headings, findings=findings, images=images, links=links)
 
 
 def _heading_line(text: str, heading: str) -> int | None:
