@@ -12,7 +12,7 @@ import nox
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["build", "tests", "lint"]
+nox.options.sessions = ["build", "check", "tests", "lint"]
 
 CONSTRAINTS = ("-c", "constraints.txt")
 
@@ -28,6 +28,28 @@ def build(session: nox.Session) -> None:
     """Build the screen and print PDFs into build/ (arguments go to `reportpipe build`)."""
     install(session)
     session.run("reportpipe", "build", *session.posargs)
+
+
+@nox.session
+def check(session: nox.Session) -> None:
+    """Build, then run every check: links, credits, preflight (e.g. `-- --offline`)."""
+    install(session)
+    session.run("reportpipe", "build")
+    session.run("reportpipe", "check", *session.posargs)
+
+
+@nox.session
+def links(session: nox.Session) -> None:
+    """Check the report's links (e.g. `-- --offline`)."""
+    install(session)
+    session.run("reportpipe", "check", "links", *session.posargs)
+
+
+@nox.session
+def credits(session: nox.Session) -> None:
+    """Check the pictures' alt texts and credits."""
+    install(session)
+    session.run("reportpipe", "check", "credits", *session.posargs)
 
 
 @nox.session
@@ -48,7 +70,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def release(session: nox.Session) -> None:
-    """Archive the current edition under archive/<version>/ (arguments: e.g. --offline)."""
+    """Check, build and archive the current edition under archive/<version>/ (e.g. `-- --offline`)."""
     install(session)
     session.run("reportpipe", "release", *session.posargs)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from reportpipe.markdown import render_markdown
+from reportpipe.markdown import ResolvedImage, render_markdown
 
 
-def _resolve(reference: str) -> str | None:
-    return None if ".." in reference else f"source/{reference}"
+def _resolve(reference: str) -> ResolvedImage | None:
+    if ".." in reference:
+        return None
+    return ResolvedImage(f"source/{reference}", reference, f"Bild: {reference}, CC0-1.0")
 
 
 def test_raw_html_is_shown_as_text_never_interpreted() -> None:
@@ -30,7 +32,11 @@ def test_empty_link_becomes_plain_text_with_a_warning_at_its_line() -> None:
 def test_pictures_resolve_relative_to_the_file_and_need_alt_text() -> None:
     text = "Text\n\n![En karta](images/karta.svg)\n\n![](../../etc/passwd)\n"
     fragment = render_markdown(text, shown="source/x.md", resolve_image=_resolve)
-    assert 'src="source/images/karta.svg"' in fragment.html
+    assert (
+        '<figure class="picture"><img alt="En karta" src="source/images/karta.svg">'
+        '<figcaption class="credit" data-credit-for="images/karta.svg">'
+        "Bild: images/karta.svg, CC0-1.0</figcaption></figure>"
+    ) in fragment.html
     messages = [str(f) for f in fragment.findings]
     assert messages == [
         "source/x.md:5: error: picture '../../etc/passwd' is not a file inside the project; "

@@ -126,7 +126,7 @@ def payload_file(project: Project, version: str, name: str) -> Path:
 
 
 def edition_info(
-    report: Report, warnings: list[Finding], *, offline: bool, tool: str
+    report: Report, warnings: list[Finding], *, offline: bool, links: str, tool: str
 ) -> dict[str, str | list[str]]:
     """bag-info.txt: who, what and which edition, and what was (not) checked."""
     meta, edition = report.meta, report.edition
@@ -140,9 +140,7 @@ def edition_info(
         "Bagging-Date": dt.date.today().isoformat(),
         "Bag-Software-Agent": f"{tool} (bagit.py {bagit.VERSION})",
         "External-Links-Checked": (
-            "no: released with --offline"
-            if offline
-            else "no: this version of reportpipe has no link checker"
+            f"no: released with --offline ({links})" if offline else f"yes ({links})"
         ),
     }
     if warnings:

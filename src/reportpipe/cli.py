@@ -11,6 +11,7 @@ import argparse
 import hashlib
 import json
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from reportpipe import __version__
 from reportpipe.atomic import write_all_atomic, write_atomic
+from reportpipe.checks import CHECKS
 from reportpipe.content import load_report
 from reportpipe.findings import Finding, InputError, Level, error
 from reportpipe.project import Project, open_project
@@ -75,6 +77,26 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not check external links; bag-info.txt records that they were not checked",
     )
+    check = command(
+        "check",
+        "check links, picture credits and the built PDFs",
+        "Run all checks, or the one named: links (internal targets, e-mail syntax, and "
+        "external web addresses over the network, concurrently, within a time budget), "
+        "credits (alt text, creator, source and licence of every picture, printed under "
+        "it and on the picture-credits page) and preflight (the PDFs in build/: fonts, "
+        "picture resolution, page boxes, PDF/UA and PDF/X markers, size). Settings and "
+        "exclusions, each with its reason, are in source/checks.yaml. Exit 1 when a "
+        "check finds an error.",
+    )
+    check.add_argument(
+        "which", nargs="?", choices=CHECKS, metavar="CHECK", help="links, credits or preflight"
+    )
+    check.add_argument(
+        "--offline",
+        action="store_true",
+        help="do not check external links; say how many were skipped",
+    )
+    check.add_argument("--strict", action="store_true", help="treat warnings as failures")
     verify = command(
         "verify",
         "re-hash archived editions (and optionally rebuild them)",
@@ -99,9 +121,12 @@ def _report(findings: Sequence[Finding]) -> None:
         print(finding, file=sys.stderr)
 
 
-def _write_findings(project: Project, name: str, findings: Sequence[Finding]) -> None:
+def _write_findings(
+    project: Project, name: str, findings: Sequence[Finding], *, notes: Sequence[str] = ()
+) -> None:
     rows = [asdict(f) | {"level": str(f.level)} for f in findings]
-    data = json.dumps({"findings": rows}, ensure_ascii=False, indent=2).encode() + b"\n"
+    report = {"findings": rows, "notes": list(notes)}
+    data = json.dumps(report, ensure_ascii=False, indent=2).encode() + b"\n"
     write_atomic(project.build / "reports" / f"{name}.json", data)
 
 
@@ -164,6 +189,7 @@ def release(project: Project, *, offline: bool) -> int:
         write_bag,
     )
     from reportpipe.bundle import make_bundle
+    from reportpipe.checks import run_checks
     from reportpipe.editions import SourceBundle, render_editions
     from reportpipe.pdf import ARCHIVE, PRINT, SCREEN
 
@@ -184,15 +210,35 @@ def release(project: Project, *, offline: bool) -> int:
     findings = [*loaded.warnings, *rendering.findings]
     if any(f.level is Level.ERROR for f in findings):
         raise InputError(findings)
+    with tempfile.TemporaryDirectory(prefix="reportpipe-release-") as tmp:
+        pdfs = {}
+        for profile, data in rendering.pdfs.items():
+            if profile in (SCREEN, PRINT):
+                path = Path(tmp) / rendering.file_name(profile)
+                path.write_bytes(data)
+                pdfs[profile.name] = (path, f"archive/{version}/data/{path.name}")
+        results = run_checks(project, report, rendering.html, CHECKS, offline=offline, pdfs=pdfs)
+    for result in results:
+        findings.extend(result.findings)
+        for note in result.notes:
+            _say(f"{result.name}: {note}")
     _write_findings(project, "release", findings)
     _report(findings)
+    if any(f.level is Level.ERROR for f in findings):
+        _say("release refused: the checks found errors; nothing archived")
+        return EXIT_FINDINGS
+    links_note = next(n for r in results if r.name == "links" for n in r.notes[-1:])
     payload = [Payload(rendering.file_name(p), pdf) for p, pdf in rendering.pdfs.items()]
     payload.append(Payload(bundle.name, bundle.data))
     lock = project.root / "constraints.txt"
     if lock.is_file():
         payload.append(Payload(lock.name, lock.read_bytes()))
     info = edition_info(
-        report, list(loaded.warnings), offline=offline, tool=f"reportpipe {__version__}"
+        report,
+        [f for f in findings if f.level is Level.WARNING],
+        offline=offline,
+        links=links_note,
+        tool=f"reportpipe {__version__}",
     )
     try:
         folder = write_bag(project, version, payload, info)
@@ -204,6 +250,37 @@ def release(project: Project, *, offline: bool) -> int:
         _say(f"  data/{item.name}  sha256 {hashlib.sha256(item.data).hexdigest()}")
     _say("commit the folder to keep it: git add archive/ && git commit")
     return EXIT_OK
+
+
+def check(project: Project, which: str | None, *, offline: bool, strict: bool) -> int:
+    from reportpipe.checks import run_checks
+    from reportpipe.editions import render_document
+
+    loaded = load_report(project)
+    report = loaded.report
+    html, _ = render_document(project, report)
+    name = f"{report.meta.slug}-{report.edition.version}"
+    pdfs = {
+        edition: (path, project.shown(path))
+        for edition, path in (
+            ("screen", project.build / f"{name}.pdf"),
+            ("print", project.build / f"{name}-print.pdf"),
+        )
+    }
+    results = run_checks(
+        project, report, html, [which] if which else CHECKS, offline=offline, pdfs=pdfs
+    )
+    failed = False
+    for result in results:
+        _write_findings(project, result.name, result.findings, notes=result.notes)
+        for note in result.notes:
+            _say(f"{result.name}: {note}")
+        _report(result.findings)
+        errors = sum(f.level is Level.ERROR for f in result.findings)
+        warnings = len(result.findings) - errors
+        _say(f"{result.name}: {errors} error(s), {warnings} warning(s)")
+        failed = failed or errors > 0 or (strict and warnings > 0)
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
 def verify(project: Project, version: str | None, *, rebuild: bool) -> int:
@@ -242,6 +319,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return build(project, strict=args.strict, editions=args.edition)
         if args.command == "release":
             return release(project, offline=args.offline)
+        if args.command == "check":
+            return check(project, args.which, offline=args.offline, strict=args.strict)
         if args.command == "verify":
             return verify(project, args.version, rebuild=args.rebuild)
     except InputError as exc:

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
 from reportpipe.findings import Finding, InputError, Level, error
-from reportpipe.markdown import Fragment, Heading, render_markdown
+from reportpipe.markdown import Fragment, Heading, ResolvedImage, render_markdown
 from reportpipe.project import Project, project_url
 from reportpipe.yamlfile import LocatedDict, line_of, load_mapping, read_text
 
@@ -110,12 +110,26 @@ class Picture(Record):
     alt: Text
     creator: Text
     source: Text
-    licence: Text
-    provenance: Text | None = None
+    licence: Text  # an SPDX identifier, or "used-with-permission" with `permission`
+    permission: Text | None = None  # who granted it, and when
+    provenance: Text | None = None  # a credit line recorded from an earlier use
 
 
 class PicturesFile(Record):
+    #: How a credit is printed under a picture; fields of a picture in braces.
+    credit_line: Text = "{creator}, {licence}"
     pictures: dict[Text, Picture] = Field(default_factory=dict)
+
+    def credit(self, name: str) -> str:
+        picture = self.pictures[name]
+        return self.credit_line.format(**picture.model_dump())
+
+
+@dataclass(frozen=True)
+class PictureUse:
+    key: str  # as in pictures.yaml
+    title: str  # what the reader knows it by: the group's title, or its alt text
+    anchor: str | None  # where it stands, when that place has an id
 
 
 @dataclass(frozen=True)
@@ -131,8 +145,28 @@ class Report:
     meta: ReportFile
     cross: CrossSpec
     scenarios: tuple[Scenario, ...]
-    pictures: dict[str, Picture]
+    credits: PicturesFile
     chapters: tuple[Chapter, ...]
+
+    @property
+    def pictures(self) -> dict[str, Picture]:
+        return self.credits.pictures
+
+    def credit(self, name: str) -> str:
+        """The credit line printed under the picture `name` (a key of pictures.yaml)."""
+        return self.credits.credit(name)
+
+    @property
+    def pictures_in_use(self) -> tuple[PictureUse, ...]:
+        """Every picture the content shows, in reading order, once each."""
+        uses: dict[str, PictureUse] = {}
+        for chapter in self.chapters:
+            for image in chapter.fragment.images:
+                uses.setdefault(image.key, PictureUse(image.key, image.alt, None))
+        for scenario in self.scenarios:
+            for group in scenario.groups:
+                uses.setdefault(group.picture, PictureUse(group.picture, group.title, group.anchor))
+        return tuple(uses.values())
 
     @property
     def edition(self) -> Edition:
@@ -287,6 +321,19 @@ def _check_scenarios(
 def _check_pictures(
     project: Project, pictures: _Parsed[PicturesFile], findings: list[Finding]
 ) -> None:
+    sample = Picture(alt="a", creator="c", source="s", licence="l")
+    try:
+        pictures.value.credit_line.format(**sample.model_dump())
+    except (KeyError, ValueError, IndexError) as exc:
+        findings.append(
+            error(
+                pictures.shown,
+                pictures.line("credit_line"),
+                f"credit_line: {exc!s} is not a field of a picture; use {{creator}}, "
+                "{source}, {licence}, {permission}, {provenance} or {alt}",
+            )
+        )
+        return
     for name in pictures.value.pictures:
         path = project.resolve_reference(project.source, name)
         if path is None or not path.is_file():
@@ -299,16 +346,18 @@ def _check_pictures(
             )
 
 
-def _chapter(project: Project, name: str) -> Chapter:
+def _chapter(project: Project, name: str, credits: PicturesFile | None) -> Chapter:
     path = project.source / name
     shown = project.shown(path)
     text = read_text(path, shown)
 
-    def resolve(reference: str) -> str | None:
+    def resolve(reference: str) -> ResolvedImage | None:
         target = project.resolve_reference(path.parent, reference)
         if target is None or not target.is_file():
             return None
-        return target.relative_to(project.root).as_posix()
+        key = target.relative_to(project.source.resolve()).as_posix()
+        credit = credits.credit(key) if credits and key in credits.pictures else None
+        return ResolvedImage(target.relative_to(project.root).as_posix(), key, credit)
 
     return Chapter(shown, render_markdown(text, shown=shown, resolve_image=resolve))
 
@@ -321,16 +370,15 @@ def _check_chapters(
     findings: list[Finding],
 ) -> None:
     credited = set(pictures.value.pictures) if pictures else set()
-    source = project.shown(project.source) + "/"
     for chapter in chapters:
         for image in chapter.fragment.images:
-            if pictures is not None and image.path.removeprefix(source) not in credited:
+            if pictures is not None and image.key not in credited:
                 findings.append(
                     error(
                         chapter.path,
                         image.line,
                         f"picture {image.written!r} has no entry in source/pictures.yaml "
-                        f"(key {image.path.removeprefix(source)!r}: alt text and credit)",
+                        f"(key {image.key!r}: alt text and credit)",
                     )
                 )
     taken: Counter[str] = Counter()
@@ -368,7 +416,7 @@ def load_report(project: Project) -> Loaded:
     chapters: list[Chapter] = []
     for name in meta.value.chapters if meta is not None else ():
         try:
-            chapter = _chapter(project, name)
+            chapter = _chapter(project, name, pictures.value if pictures else None)
         except InputError as exc:
             findings.extend(exc.findings)
             continue
@@ -383,7 +431,7 @@ def load_report(project: Project) -> Loaded:
         meta=meta.value,
         cross=scenarios.value.cross,
         scenarios=scenarios.value.scenarios,
-        pictures=pictures.value.pictures,
+        credits=pictures.value,
         chapters=tuple(chapters),
     )
     return Loaded(report, tuple(f for f in findings if f.level is Level.WARNING))

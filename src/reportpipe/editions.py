@@ -38,6 +38,17 @@ class SourceBundle:
     data: bytes
 
 
+def render_document(project: Project, report: Report) -> tuple[str, tuple[CrossFigure, ...]]:
+    """The report's one HTML document and the figures in it."""
+    figure_css = project.styles / "figure.css"
+    stylesheet = read_text(figure_css, project.shown(figure_css)) if figure_css.exists() else ""
+    figures = tuple(
+        build_cross(report.cross, report.scenarios, variant=v, stylesheet=stylesheet)
+        for v in Variant
+    )
+    return render_html(project, context_for(report, list(figures))), figures
+
+
 def render_editions(
     project: Project,
     report: Report,
@@ -46,13 +57,7 @@ def render_editions(
     progress: Callable[[str], None],
     sources: SourceBundle | None = None,
 ) -> Rendering:
-    figure_css = project.styles / "figure.css"
-    stylesheet = read_text(figure_css, project.shown(figure_css)) if figure_css.exists() else ""
-    figures = tuple(
-        build_cross(report.cross, report.scenarios, variant=v, stylesheet=stylesheet)
-        for v in Variant
-    )
-    html = render_html(project, context_for(report, list(figures)))
+    html, figures = render_document(project, report)
     name = f"{report.meta.slug}-{report.edition.version}"
     identifier = _identifier(project, html)
     intent = load_output_intent(project)

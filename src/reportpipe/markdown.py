@@ -27,9 +27,17 @@ from markdown.treeprocessors import Treeprocessor
 from reportpipe.findings import Finding, error, warning
 from reportpipe.project import project_url
 
-#: Turns an image reference, as written in Markdown, into a project-relative path, or
-#: None when the reference does not name a file of the project.
-ImageResolver = Callable[[str], str | None]
+
+@dataclass(frozen=True)
+class ResolvedImage:
+    path: str  # project-relative
+    key: str  # the name its credit is listed under
+    credit: str | None  # the credit line to print under it, if it has one
+
+
+#: Turns an image reference, as written in Markdown, into a project file, or None when
+#: the reference does not name a file of the project.
+ImageResolver = Callable[[str], ResolvedImage | None]
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,9 @@ class Heading:
 class ImageRef:
     written: str  # as in the Markdown
     path: str  # project-relative, as the resolver gave it
+    key: str  # the name its credit is listed under
     line: int | None
+    alt: str
 
 
 @dataclass(frozen=True)
@@ -82,18 +92,18 @@ class _References(Treeprocessor):
         self.links: list[LinkRef] = []
 
     def run(self, root: ET.Element) -> None:
-        for parent in root.iter():
+        for parent in list(root.iter()):
             for child in list(parent):
                 if child.tag == "img":
-                    self._image(child)
+                    self._image(parent, child)
                 elif child.tag == "a":
                     self._link(child)
 
-    def _image(self, img: ET.Element) -> None:
+    def _image(self, parent: ET.Element, img: ET.Element) -> None:
         src = img.get("src", "")
         line = _line_of(self.text, f"]({src}")
-        path = self.resolve(src)
-        if path is None:
+        resolved = self.resolve(src)
+        if resolved is None:
             self.findings.append(
                 error(
                     self.shown,
@@ -103,12 +113,33 @@ class _References(Treeprocessor):
                 )
             )
         else:
-            img.set("src", project_url(path))
-            self.images.append(ImageRef(src, path, line))
+            img.set("src", project_url(resolved.path))
+            self.images.append(ImageRef(src, resolved.path, resolved.key, line, img.get("alt", "")))
+            self._caption(parent, img, resolved)
         if not img.get("alt", "").strip():
             self.findings.append(
                 error(self.shown, line, f"picture {src!r} has no alternative text: ![text]({src})")
             )
+
+    @staticmethod
+    def _caption(parent: ET.Element, img: ET.Element, resolved: ResolvedImage) -> None:
+        """Print the credit under the picture: a picture alone in its paragraph becomes
+        a figure with the credit as caption; a picture within text gets it after it."""
+        if resolved.credit is None:
+            return
+        alone = parent.tag == "p" and len(parent) == 1 and not (parent.text or "").strip()
+        alone = alone and not (img.tail or "").strip()
+        credit = ET.Element("figcaption" if alone else "span")
+        credit.set("class", "credit")
+        credit.set("data-credit-for", resolved.key)
+        credit.text = resolved.credit
+        if alone:
+            parent.tag = "figure"
+            parent.set("class", "picture")
+            parent.append(credit)
+        else:
+            credit.tail, img.tail = img.tail, None
+            parent.insert(list(parent).index(img) + 1, credit)
 
     def _link(self, a: ET.Element) -> None:
         href = (a.get("href") or "").strip()
