@@ -70,7 +70,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def release(session: nox.Session) -> None:
-    """Check, build and archive the current edition under archive/<version>/ (e.g. `-- --offline`)."""
+    """Check, build and archive the current edition in archive/<version>/ (`-- --offline`)."""
     install(session)
     session.run("reportpipe", "release", *session.posargs)
 

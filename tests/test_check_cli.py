@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
 from conftest import SLUG, VERSION, Built, MakeProject, run_cli
 
 
@@ -28,7 +29,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_HEAD = _answer  # noqa: N815 - http.server's naming
     do_GET = _answer  # noqa: N815
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

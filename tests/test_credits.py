@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import MakeProject
 
+from conftest import MakeProject
 from reportpipe.checkconfig import load_checks_config
 from reportpipe.content import load_report
 from reportpipe.credits import CreditReport, check_credits, source_problem
