@@ -76,50 +76,34 @@ def _axes(svg: ET.Element, spec: CrossSpec) -> None:
     _el(labels, "text", spec.x_axis.end, x=CX + HALF + 10, y=CY + 5, text_anchor="start")
 
 
+# The centre and outside marks: shape, radius, number style, number and name offsets.
+_SPECIAL = {
+    "center": ("centre", 46, "number", -10, 14),
+    "outside": ("outside", 34, "number inverse", 7, 56),
+}
+
+
+def _badge(
+    group: ET.Element, number: int, x: float, y: float, *, shape: str, r: int, style: str, dy: int
+) -> None:
+    _el(group, "circle", class_=shape, cx=x, cy=y, r=r)
+    _el(group, "text", str(number), class_=style, x=x, y=y + dy, text_anchor="middle")
+
+
 def _scenario(svg: ET.Element, scenario: Scenario, variant: Variant) -> None:
     x, y = _QUADRANT_CENTRE[scenario.place]
     group = _el(svg, "g", class_=f"scenario place-{scenario.place}")
     name = scenario.emblem or scenario.title
-    if scenario.place == "center":
-        _el(group, "circle", class_="centre", cx=x, cy=y, r=46)
-        _el(
-            group,
-            "text",
-            str(scenario.number),
-            class_="number",
-            x=x,
-            y=y - 10,
-            text_anchor="middle",
-        )
-        _el(group, "text", name, class_="emblem small", x=x, y=y + 14, text_anchor="middle")
-        return
-    if scenario.place == "outside":
-        _el(group, "circle", class_="outside", cx=x, cy=y, r=34)
-        _el(
-            group,
-            "text",
-            str(scenario.number),
-            class_="number inverse",
-            x=x,
-            y=y + 7,
-            text_anchor="middle",
-        )
-        _el(group, "text", name, class_="emblem small", x=x, y=y + 56, text_anchor="middle")
+    if scenario.place in _SPECIAL:
+        shape, r, style, number_dy, name_dy = _SPECIAL[scenario.place]
+        _badge(group, scenario.number, x, y, shape=shape, r=r, style=style, dy=number_dy)
+        _el(group, "text", name, class_="emblem small", x=x, y=y + name_dy, text_anchor="middle")
         return
     lines: list[tuple[str, str]] = [(name, "emblem")]
     if variant is Variant.SUMMARY:
         lines += [(g.title, "group") for g in scenario.groups]
     top = y - 14 * len(lines) - 4
-    _el(group, "circle", class_="badge", cx=x, cy=top - 6, r=17)
-    _el(
-        group,
-        "text",
-        str(scenario.number),
-        class_="number inverse",
-        x=x,
-        y=top + 1,
-        text_anchor="middle",
-    )
+    _badge(group, scenario.number, x, top - 6, shape="badge", r=17, style="number inverse", dy=7)
     baseline = top + 40
     for text, kind in lines:
         _el(group, "text", text, class_=kind, x=x, y=baseline, text_anchor="middle")
