@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import signal
 import sys
 import tempfile
 import time
@@ -40,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--project",
             type=Path,
-            default=Path.cwd(),
+            default=Path(),
             metavar="DIR",
             help="project folder holding source/ and styles/ (default: current folder)",
         )
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--strict", action="store_true", help="treat warnings as failures (exit 1, no output)"
     )
+    _timeout_option(build)
     build.add_argument(
         "--edition",
         action="append",
@@ -72,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
         "file. A version that is already archived is refused (exit 1). Nothing is "
         "committed to git.",
     )
+    _timeout_option(release)
     release.add_argument(
         "--offline",
         action="store_true",
@@ -110,6 +113,40 @@ def _parser() -> argparse.ArgumentParser:
         help="also rebuild the edition from its archived sources and compare the bytes",
     )
     return parser
+
+
+DEFAULT_TIMEOUT = 600
+
+
+def _timeout_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"stop a build that takes longer than this (default: {DEFAULT_TIMEOUT})",
+    )
+
+
+class _TimedOutError(Exception):
+    pass
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise _TimedOutError
+
+
+def _arm(seconds: int | None) -> None:
+    """Bound the work in time (SIGALRM, where the platform has it)."""
+    if seconds and hasattr(signal, "SIGALRM"):
+        signal.signal(signal.SIGALRM, _on_alarm)
+        signal.alarm(seconds)
+
+
+def _disarm() -> None:
+    """Called before outputs are written: writing is short and must not be cut."""
+    if hasattr(signal, "SIGALRM"):
+        signal.alarm(0)
 
 
 def _say(message: str) -> None:
@@ -159,6 +196,7 @@ def build(project: Project, *, strict: bool, editions: Sequence[str] | None = No
     if strict and findings:
         return _fail_strict(project, findings)
 
+    _disarm()
     outputs = {project.build / rendering.file_name(p): pdf for p, pdf in rendering.pdfs.items()}
     outputs[project.build / "html" / f"{rendering.name}.html"] = rendering.html.encode()
     for figure in rendering.figures:
@@ -228,6 +266,7 @@ def release(project: Project, *, offline: bool) -> int:
         _say("release refused: the checks found errors; nothing archived")
         return EXIT_FINDINGS
     links_note = next(n for r in results if r.name == "links" for n in r.notes[-1:])
+    _disarm()
     payload = [Payload(rendering.file_name(p), pdf) for p, pdf in rendering.pdfs.items()]
     payload.append(Payload(bundle.name, bundle.data))
     lock = project.root / "constraints.txt"
@@ -313,6 +352,7 @@ def verify(project: Project, version: str | None, *, rebuild: bool) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     project: Project | None = None
+    _arm(getattr(args, "timeout", None))
     try:
         project = open_project(args.project, with_content=args.command != "verify")
         if args.command == "build":
@@ -333,6 +373,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = exc.filename if project is None else project.shown(Path(str(exc.filename)))
         print(f"{where}: error: {exc.strerror or exc}", file=sys.stderr)
         _say("stopped: previous outputs are left as they were")
+        return EXIT_INPUT
+    except _TimedOutError:
+        print(
+            f"{args.command}: error: stopped after {args.timeout} s (--timeout); "
+            "nothing was written",
+            file=sys.stderr,
+        )
         return EXIT_INPUT
     except KeyboardInterrupt:
         print("interrupted; previous outputs left as they were", file=sys.stderr)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valida
 
 from reportpipe.findings import Finding, InputError, Level, error
 from reportpipe.markdown import Fragment, Heading, ResolvedImage, render_markdown
+from reportpipe.pictures import picture_problem
 from reportpipe.project import Project, project_url
 from reportpipe.yamlfile import LocatedDict, line_of, load_mapping, read_text
 
@@ -337,11 +338,13 @@ def _check_pictures(
     for name in pictures.value.pictures:
         path = project.resolve_reference(project.source, name)
         if path is None or not path.is_file():
+            problem: str | None = "is not a file inside source/"
+        else:
+            problem = picture_problem(path)
+        if problem:
             findings.append(
                 error(
-                    pictures.shown,
-                    pictures.line("pictures", name),
-                    f"picture {name!r} is not a file inside source/",
+                    pictures.shown, pictures.line("pictures", name), f"picture {name!r}: {problem}"
                 )
             )
 

@@ -77,12 +77,29 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+#: The largest content file (YAML, Markdown, template, stylesheet) a build reads.
+MAX_TEXT_BYTES = 2 * 1024 * 1024
+
+
 def read_text(path: Path, shown: str) -> str:
     """Read a UTF-8 text file (a BOM is tolerated), or explain why it cannot be read."""
     try:
+        if path.stat().st_size > MAX_TEXT_BYTES:
+            raise InputError(
+                [
+                    error(
+                        shown,
+                        None,
+                        f"the file is {path.stat().st_size / 2**20:.1f} MB; content files may "
+                        f"be at most {MAX_TEXT_BYTES // 2**20} MB: split it",
+                    )
+                ]
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError([error(shown, None, "file not found")]) from None
+    except IsADirectoryError:
+        raise InputError([error(shown, None, "is a folder, not a file")]) from None
     except OSError as exc:
         raise InputError([error(shown, None, f"cannot read: {exc.strerror}")]) from None
     try:
