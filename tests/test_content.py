@@ -99,7 +99,7 @@ def test_picture_without_credit_entry_and_missing_file(make_project: MakeProject
         for e in errors
     )
     assert any(
-        "source/pictures.yaml:" in e and "'images/loket.svg' is not a file" in e for e in errors
+        "source/pictures.yaml:" in e and "'images/loket.svg': is not a file" in e for e in errors
     )
 
 
