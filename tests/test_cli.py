@@ -8,7 +8,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import REPO, SLUG, VERSION, MakeProject, run_cli
+from conftest import SLUG, VERSION, MakeProject, run_cli
 from pdfutil import struct_elements
 from reportpipe.findings import InputError
 
@@ -169,68 +169,6 @@ def test_markdown_picture_relative_to_its_file_ends_up_tagged_in_the_pdf(
     alts = [str(e.get("/Alt")) for e in struct_elements(screen) if e["/S"] == "/Figure"]
     assert "Ett blått ånglok" in alts
     assert "Extra" in [o.title for o in pypdf.PdfReader(screen).outline if not isinstance(o, list)]
-
-
-BAD_INPUTS: dict[str, tuple[dict[str, str | bytes], str]] = {
-    "yaml nested too deeply": (
-        {"source/pictures.yaml": "pictures: " + "[" * 3000 + "]" * 3000 + "\n"},
-        "source/pictures.yaml: error: YAML nested too deeply",
-    ),
-    "template type error": (
-        {"styles/templates/report.html.j2": "<html lang=sv>{{ report.meta.title + 1 }}</html>\n"},
-        "styles/templates/report.html.j2:1: error: template error:",
-    ),
-    "template not utf-8": (
-        {"styles/templates/report.html.j2": "<p>Sm\xf6rj</p>".encode("latin-1")},
-        "styles/templates/report.html.j2: error: template is not UTF-8 text",
-    ),
-    "figure stylesheet not utf-8": (
-        {"styles/figure.css": "text { font-family: 'Sm\xf6rj'; }".encode("latin-1")},
-        "styles/figure.css:1: error: not valid UTF-8 text",
-    ),
-    "edition before 1980": (
-        {
-            "source/report.yaml": (REPO / "source" / "report.yaml")
-            .read_text("utf-8")
-            .replace("2026-11-29", "0001-01-01")
-        },
-        "source/report.yaml:12: error: editions.#1.date: input should be greater than or equal to 1980-01-01",
-    ),
-    "relative link to a file": (
-        {"source/intro.md": "# Inledning\n\nSe [frågorna](questions.md).\n"},
-        "source/intro.md:3: error: link 'frågorna' leads to 'questions.md'",
-    ),
-    "javascript link": (
-        {"source/intro.md": "# Inledning\n\n[klicka](javascript:alert(1))\n"},
-        "source/intro.md:3: error: link 'klicka' leads to 'javascript:alert(1)'",
-    ),
-    "markdown picture without credit": (
-        {
-            "source/intro.md": "# Inledning\n\n![Ett lok](images/loket-kopia.svg)\n",
-            "source/images/loket-kopia.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
-        },
-        "source/intro.md:3: error: picture 'images/loket-kopia.svg' has no entry in source/pictures.yaml",
-    ),
-    "heading id taken by a scenario": (
-        {"source/questions.md": "# Scenario 1\n\nText.\n"},
-        "source/questions.md:1: error: heading 'Scenario 1' gets the id 'scenario-1'",
-    ),
-    "output intent with unknown key": (
-        {"styles/output-intent.yaml": "identifier: FOGRA39\nregistry: x\ninfo: y\nprofile: z\n"},
-        "styles/output-intent.yaml:4: error: profile: unknown key",
-    ),
-}
-
-
-@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
-def test_bad_input_gets_file_line_and_exit_2(make_project: MakeProject, case: str) -> None:
-    files, expected = BAD_INPUTS[case]
-    root = make_project(files)
-    result = run_cli("build", "--project", str(root))
-    assert result.code == 2, result.out + result.err
-    assert expected in result.err
-    assert "Traceback" not in result.err
-    assert not list((root / "build").glob("*.pdf"))
 
 
 def test_group_ids_that_differ_only_in_punctuation_are_refused(make_project: MakeProject) -> None:

@@ -58,7 +58,12 @@ def _raster_problem(path: Path, expected: str) -> str | None:
                     f"{MAX_PICTURE_PIXELS // 1_000_000} megapixels"
                 )
             image.verify()
-    except (UnidentifiedImageError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        return (
+            "the picture decodes to far more pixels than its file size suggests (a "
+            f"decompression bomb); the limit is {MAX_PICTURE_PIXELS // 1_000_000} megapixels"
+        )
+    except UnidentifiedImageError:
         return f"not a readable {expected} picture"
     except (OSError, SyntaxError, ValueError) as exc:
         return f"the picture is damaged or truncated ({exc})"
