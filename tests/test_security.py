@@ -131,12 +131,15 @@ def test_kill_9_in_the_middle_of_a_build_keeps_the_previous_outputs(
         stderr=subprocess.DEVNULL,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        start_new_session=True,
     )
     assert process.stdout is not None
     for line in process.stdout:
-        if line.startswith("rendering print edition"):
+        if line.startswith("rendering "):
             break
-    process.send_signal(signal.SIGKILL)
+    else:
+        pytest.fail("the build never started rendering")
+    os.killpg(process.pid, signal.SIGKILL)  # the build and its workers, mid-render
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
     after = {

@@ -11,11 +11,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from reportpipe.checkconfig import ChecksConfig, load_checks_config
-from reportpipe.content import Report
 from reportpipe.findings import Finding, InputError, error
 from reportpipe.project import Project
+
+if TYPE_CHECKING:  # the checks themselves load lazily: `reportpipe --help` stays fast
+    from reportpipe.checkconfig import ChecksConfig
+    from reportpipe.content import Report
 
 CHECKS = ("links", "credits", "preflight")
 _ID = re.compile(r"""\sid=["']([^"']+)["']""")
@@ -41,6 +44,8 @@ def run_checks(
 ) -> list[CheckResult]:
     """Run the named checks; `pdfs` maps edition names (screen, print) to a built PDF
     and the name messages give it."""
+    from reportpipe.checkconfig import load_checks_config
+
     config = config or load_checks_config(project)
     results = []
     for name in names:

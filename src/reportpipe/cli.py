@@ -21,7 +21,6 @@ from pathlib import Path
 from reportpipe import __version__
 from reportpipe.atomic import write_all_atomic, write_atomic
 from reportpipe.checks import CHECKS
-from reportpipe.content import load_report
 from reportpipe.findings import Finding, InputError, Level, error
 from reportpipe.project import Project, open_project
 
@@ -58,6 +57,15 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="treat warnings as failures (exit 1, no output)"
     )
     _timeout_option(build)
+    build.add_argument(
+        "--force", action="store_true", help="build even when nothing changed since the last build"
+    )
+    build.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="editions rendered at once (default: one per core, at most one per edition)",
+    )
     build.add_argument(
         "--edition",
         action="append",
@@ -167,12 +175,32 @@ def _write_findings(
     write_atomic(project.build / "reports" / f"{name}.json", data)
 
 
-def build(project: Project, *, strict: bool, editions: Sequence[str] | None = None) -> int:
+def build(
+    project: Project,
+    *,
+    strict: bool,
+    editions: Sequence[str] | None = None,
+    force: bool = False,
+    jobs: int | None = None,
+) -> int:
+    from reportpipe.state import build_settings, input_digest, record, up_to_date
+
+    started = time.perf_counter()
+    digest = input_digest(project, build_settings(editions, strict=strict))
+    if not force and (done := up_to_date(project, digest)) is not None:
+        _say("nothing changed since the last build; up to date:")
+        for path in done:
+            if path.suffix == ".pdf":
+                _say(f"  {project.shown(path)}")
+        seconds = time.perf_counter() - started
+        _say(f"(its findings: build/reports/build.json; checked in {seconds:.2f} s)")
+        return EXIT_OK
+
     from reportpipe.bundle import make_bundle
+    from reportpipe.content import load_report
     from reportpipe.editions import SourceBundle, render_editions  # imports WeasyPrint: slow
     from reportpipe.pdf import ARCHIVE, PRINT, PROFILES, SCREEN
 
-    started = time.perf_counter()
     loaded = load_report(project)
     report = loaded.report
     if strict and loaded.warnings:
@@ -188,7 +216,7 @@ def build(project: Project, *, strict: bool, editions: Sequence[str] | None = No
         if ARCHIVE in chosen
         else None
     )
-    rendering = render_editions(project, report, chosen, progress=_say, sources=sources)
+    rendering = render_editions(project, report, chosen, progress=_say, sources=sources, jobs=jobs)
     findings = [*loaded.warnings, *rendering.findings]
     errors = [f for f in findings if f.level is Level.ERROR]
     if errors:
@@ -202,6 +230,7 @@ def build(project: Project, *, strict: bool, editions: Sequence[str] | None = No
     for figure in rendering.figures:
         outputs[project.build / "figures" / f"cross-{figure.variant}.svg"] = figure.svg.encode()
     write_all_atomic(outputs)
+    record(project, digest, outputs)
     _write_findings(project, "build", findings)
     _report(findings)
     for path in outputs:
@@ -228,6 +257,7 @@ def release(project: Project, *, offline: bool) -> int:
     )
     from reportpipe.bundle import make_bundle
     from reportpipe.checks import run_checks
+    from reportpipe.content import load_report
     from reportpipe.editions import SourceBundle, render_editions
     from reportpipe.pdf import ARCHIVE, PRINT, SCREEN
 
@@ -293,6 +323,7 @@ def release(project: Project, *, offline: bool) -> int:
 
 def check(project: Project, which: str | None, *, offline: bool, strict: bool) -> int:
     from reportpipe.checks import run_checks
+    from reportpipe.content import load_report
     from reportpipe.editions import render_document
 
     loaded = load_report(project)
@@ -356,7 +387,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         project = open_project(args.project, with_content=args.command != "verify")
         if args.command == "build":
-            return build(project, strict=args.strict, editions=args.edition)
+            return build(
+                project,
+                strict=args.strict,
+                editions=args.edition,
+                force=args.force,
+                jobs=args.jobs,
+            )
         if args.command == "release":
             return release(project, offline=args.offline)
         if args.command == "check":

@@ -7,14 +7,17 @@ outputs (build) or go into the archive (release).
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from reportpipe.content import Report, load_output_intent
 from reportpipe.figure import CrossFigure, Variant, build_cross
 from reportpipe.findings import Finding
 from reportpipe.fonts import vendored_families
-from reportpipe.pdf import Profile, render_pdf
+from reportpipe.pdf import Profile, Rendered, render_pdf
 from reportpipe.project import Project
 from reportpipe.render import context_for, render_html
 from reportpipe.yamlfile import read_text
@@ -56,6 +59,7 @@ def render_editions(
     *,
     progress: Callable[[str], None],
     sources: SourceBundle | None = None,
+    jobs: int | None = None,
 ) -> Rendering:
     html, figures = render_document(project, report)
     name = f"{report.meta.slug}-{report.edition.version}"
@@ -63,12 +67,9 @@ def render_editions(
     intent = load_output_intent(project)
     families = vendored_families(project.styles / "fonts")
 
-    pdfs: dict[Profile, bytes] = {}
-    findings: list[Finding] = []
-    for profile in profiles:
-        progress(f"rendering {profile.name} edition ({profile.variant})…")
+    def render(profile: Profile) -> Rendered:
         stylesheets = [project.styles / "report.css", project.styles / f"{profile.look}.css"]
-        rendered = render_pdf(
+        return render_pdf(
             html,
             root=project.root,
             stylesheets=[s for s in stylesheets if s.is_file()],
@@ -80,10 +81,38 @@ def render_editions(
             fonts_allowed=families,
             attachments=_attachments(report, sources) if profile.attach_sources else (),
         )
+
+    workers = min(len(profiles), jobs or os.cpu_count() or 1)
+    names = ", ".join(f"{p.name} ({p.variant})" for p in profiles)
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        # Each edition in its own forked process: the parent's parsed content, fonts and
+        # imported WeasyPrint are shared copy-on-write, and two cores halve the wait.
+        progress(f"rendering {names} on {workers} cores…")
+        _JOBS.clear()
+        _JOBS.extend((render, profile) for profile in profiles)
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            results = list(pool.map(_run_job, range(len(profiles))))
+    else:
+        progress(f"rendering {names}…")
+        results = [render(profile) for profile in profiles]
+    pdfs: dict[Profile, bytes] = {}
+    findings: list[Finding] = []
+    for profile, rendered in zip(profiles, results, strict=True):
         findings.extend(rendered.findings)
         pdfs[profile] = rendered.pdf
-        progress(f"  {rendered.pages} pages, {len(rendered.pdf) / 1024:.0f} KiB")
+        progress(f"  {profile.name}: {rendered.pages} pages, {len(rendered.pdf) / 1024:.0f} KiB")
     return Rendering(name, html, figures, pdfs, tuple(findings))
+
+
+#: Work handed to forked workers: they inherit this list, so nothing is pickled but
+#: the index (closures over the parsed report cannot be pickled, and need not be).
+_JOBS: list[tuple[Callable[[Profile], Rendered], Profile]] = []
+
+
+def _run_job(index: int) -> Rendered:
+    render, profile = _JOBS[index]
+    return render(profile)
 
 
 def _attachments(report: Report, sources: SourceBundle | None) -> list[object]:
