@@ -91,3 +91,15 @@ def test_a_changed_or_missing_output_rebuilds(project: Path) -> None:
 def test_force_rebuilds(project: Path) -> None:
     result = run_cli("build", "--edition", "screen", "--force", "--project", str(project))
     assert UP_TO_DATE not in result.out and "rendering" in result.out
+
+
+def test_subset_fonts_from_the_cache_give_the_same_bytes(project: Path) -> None:
+    cache = project / "build" / "cache" / "fonts"
+    assert len(list(cache.glob("*.font"))) >= 4  # the first build filled it
+    pdf = project / "build" / f"{SLUG}-{VERSION}.pdf"
+    first = pdf.read_bytes()
+    shutil.rmtree(cache)
+    assert run_cli("build", "--edition", "screen", "--force", "--project", str(project)).code == 0
+    assert pdf.read_bytes() == first  # subset afresh
+    assert run_cli("build", "--edition", "screen", "--force", "--project", str(project)).code == 0
+    assert pdf.read_bytes() == first  # subset from the cache

@@ -80,6 +80,7 @@ def render_editions(
             intent=intent if profile.output_intent else None,
             fonts_allowed=families,
             attachments=_attachments(report, sources) if profile.attach_sources else (),
+            font_cache=project.build / "cache" / "fonts",
         )
 
     workers = min(len(profiles), jobs or os.cpu_count() or 1)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import fontTools
 import pydyf
 import weasyprint
 import weasyprint.pdf.fonts
@@ -35,12 +36,39 @@ from weasyprint import Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
+from reportpipe.atomic import write_atomic
 from reportpipe.content import OutputIntent
 from reportpipe.findings import Finding, error, warning
 from reportpipe.project import Project
 
 # One documented subsetting path, whatever the machine has installed (see module doc).
 weasyprint.pdf.fonts.harfbuzz_subset = None
+
+#: Where subset fonts are kept between builds (set per build by render_pdf); None: off.
+_SUBSET_CACHE: list[Path] = []
+_subset = weasyprint.pdf.fonts.Font.subset
+
+
+def _cached_subset(font: Any, to_unicode: dict[int, Any], hinting: bool) -> None:
+    """fontTools subsetting is most of a build's time (it decompiles the fonts' layout
+    tables); its result depends only on the font, the glyphs used, the options and the
+    time stamp, so it is kept under a digest of exactly those and reused."""
+    if not _SUBSET_CACHE or not to_unicode:
+        _subset(font, to_unicode, hinting)
+        return
+    key = hashlib.sha256(font.file_content)
+    key.update(repr((sorted(to_unicode), hinting, font.index, bool(font.missing))).encode())
+    key.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    key.update(f"{weasyprint.__version__} {fontTools.version}".encode())
+    path = _SUBSET_CACHE[0] / f"{key.hexdigest()}.font"
+    if path.is_file():
+        font.file_content = path.read_bytes()
+        return
+    _subset(font, to_unicode, hinting)
+    write_atomic(path, font.file_content)
+
+
+weasyprint.pdf.fonts.Font.subset = _cached_subset
 
 _QUIET = (re.compile(r"^Using fontTools instead of HarfBuzz-Subset"),)
 
@@ -184,6 +212,7 @@ def render_pdf(
     intent: OutputIntent | None = None,
     fonts_allowed: frozenset[str] = frozenset(),
     attachments: Sequence[Attachment] = (),
+    font_cache: Path | None = None,
 ) -> Rendered:
     """Render one edition. Errors WeasyPrint reports come back as error findings and
     the caller must not write the PDF then."""
@@ -192,6 +221,7 @@ def render_pdf(
     font_config = FontConfiguration()
     color_profiles: dict[str, Any] = {}  # filled by @color-profile rules
     findings: list[Finding] = []
+    _SUBSET_CACHE[:] = [font_cache] if font_cache else []
     with _captured() as log, _source_date_epoch(epoch):
         try:
             css = [

@@ -1,0 +1,264 @@
+"""The reportpipe benchmark: `python3 -m nox -s bench` (or `python bench/run.py`).
+
+Measures, on the shipped report and on generated content 10x and 100x its size:
+- a whole build in one process against the time spent inside WeasyPrint (HTML parsing,
+  layout and PDF writing) in that same process, editions one after the other, as a ratio;
+- the wall time of a build with the editions in parallel (the default);
+- the no-change and one-change rebuild as a user runs it (a new process each time);
+- peak memory and PDF sizes;
+- the link check: 500 external links against local servers answering after 100 ms,
+  and the internal links of the 100x report.
+Medians of several runs; results go to build/bench/results.json and a Markdown table on
+standard output. Nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "src"))
+
+import reportpipe.editions  # noqa: E402 - after the path is set
+from reportpipe.cli import main  # noqa: E402
+
+
+def copy_project(target: Path, scale: int) -> Path:
+    """The shipped project, with `scale` times its groups, pictures and chapters."""
+    for part in ("source", "styles"):
+        shutil.copytree(REPO / part, target / part)
+    if scale == 1:
+        return target
+    source = target / "source"
+    scenarios = yaml.safe_load((source / "scenarios.yaml").read_text("utf-8"))
+    pictures = yaml.safe_load((source / "pictures.yaml").read_text("utf-8"))
+    for scenario in scenarios["scenarios"]:
+        groups = []
+        for copy in range(scale):
+            for group in scenario.get("groups", []):
+                if copy == 0:
+                    groups.append(group)
+                    continue
+                picture = group["picture"].replace(".svg", f"-{copy}.svg")
+                shutil.copy(source / group["picture"], source / picture)
+                pictures["pictures"][picture] = pictures["pictures"][group["picture"]]
+                groups.append(
+                    {**group, "id": f"{group['id']}-{copy}", "title": f"{group['title']} {copy}",
+                     "picture": picture}
+                )
+        if groups:
+            scenario["groups"] = groups
+    (source / "scenarios.yaml").write_text(yaml.safe_dump(scenarios, allow_unicode=True), "utf-8")
+    (source / "pictures.yaml").write_text(yaml.safe_dump(pictures, allow_unicode=True), "utf-8")
+    report = yaml.safe_load((source / "report.yaml").read_text("utf-8"))
+    intro = (source / "intro.md").read_text("utf-8").replace("[Aurora Pellis bildspel](#)", "Aurora Pellis bildspel")
+    for copy in range(1, scale):
+        name = f"intro-{copy}.md"
+        (source / name).write_text(intro.replace("# Inledning", f"# Inledning, del {copy + 1}"), "utf-8")
+        report["chapters"].append(name)
+    (source / "report.yaml").write_text(yaml.safe_dump(report, allow_unicode=True), "utf-8")
+    return target
+
+
+@contextlib.contextmanager
+def weasyprint_clock() -> Iterator[list[float]]:
+    """Time spent inside reportpipe.pdf.render_pdf, where WeasyPrint runs."""
+    spent: list[float] = []
+    original = reportpipe.editions.render_pdf
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - started)
+
+    reportpipe.editions.render_pdf = timed  # type: ignore[assignment]
+    try:
+        yield spent
+    finally:
+        reportpipe.editions.render_pdf = original  # type: ignore[assignment]
+
+
+def quiet(call: Callable[[], int]) -> int:
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return call()
+
+
+def in_process(root: Path, runs: int) -> dict[str, float]:
+    """Median whole build and WeasyPrint time, editions one after the other."""
+    args = ["build", "--force", "--jobs", "1", "--project", str(root)]
+    quiet(lambda: main(args))  # warm up: imports, font caches
+    totals, inside = [], []
+    for _ in range(runs):
+        with weasyprint_clock() as spent:
+            started = time.perf_counter()
+            assert quiet(lambda: main(args)) == 0
+            totals.append(time.perf_counter() - started)
+        inside.append(sum(spent))
+    total, weasy = statistics.median(totals), statistics.median(inside)
+    return {"build_s": total, "weasyprint_s": weasy, "ratio": total / weasy}
+
+
+def wall(command: list[str], runs: int, before: Callable[[], None] | None = None) -> float:
+    times = []
+    for _ in range(runs):
+        if before:
+            before()
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def peak_memory_mb(root: Path) -> float:
+    """Peak resident memory of a fresh build process (and its workers)."""
+    code = (
+        "import resource, sys; from reportpipe.cli import main; "
+        f"main(['build', '--force', '--project', {str(root)!r}]); "
+        "print(max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+        "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout.strip().splitlines()[-1]
+    return int(out) / 1024
+
+
+class Slow(BaseHTTPRequestHandler):
+    def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
+        time.sleep(0.1)
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_HEAD  # noqa: N815
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def link_check(hosts: int, links: int, settings: str) -> float:
+    servers = []
+    for _ in range(hosts):
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+        httpd.daemon_threads = True
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        servers.append(httpd)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = copy_project(Path(tmp), 1)
+            urls = [
+                f"http://127.0.0.1:{servers[i % hosts].server_address[1]}/page-{i}"
+                for i in range(links)
+            ]
+            text = "# Inledning\n\n" + "\n\n".join(f"[länk {i}]({u})" for i, u in enumerate(urls))
+            (root / "source" / "intro.md").write_text(text + "\n", "utf-8")
+            (root / "source" / "checks.yaml").write_text(f"links:\n{settings}", "utf-8")
+            started = time.perf_counter()
+            quiet(lambda: main(["check", "links", "--project", str(root)]))
+            return time.perf_counter() - started
+    finally:
+        for httpd in servers:
+            httpd.shutdown()
+
+
+def measure(scale: int, runs: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = copy_project(Path(tmp) / "p", scale)
+        row: dict[str, Any] = {"scale": scale}
+        row.update(in_process(root, runs))
+        command = [sys.executable, "-m", "reportpipe", "build", "--project", str(root)]
+        row["parallel_build_s"] = wall([*command, "--force"], runs)
+        subprocess.run(command, check=True, capture_output=True)
+        row["no_change_s"] = wall(command, max(runs, 5))
+        intro = root / "source" / "intro.md"
+        row["one_change_s"] = wall(command, runs, lambda: intro.write_text(intro.read_text("utf-8") + " ", "utf-8"))
+        row["peak_mb"] = peak_memory_mb(root)
+        screen = next(p for p in (root / "build").glob("*.pdf") if not p.stem.endswith("-print"))
+        printed = screen.with_name(f"{screen.stem}-print.pdf")
+        row["pdf_kib"] = {
+            "screen": round(screen.stat().st_size / 1024),
+            "print": round(printed.stat().st_size / 1024),
+        }
+        import pypdf
+
+        row["pages"] = len(pypdf.PdfReader(screen).pages)
+        started = time.perf_counter()
+        quiet(lambda: main(["check", "links", "--offline", "--project", str(root)]))
+        row["internal_links_s"] = time.perf_counter() - started
+        return row
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = [
+        "| content | pages | build, editions in turn | inside WeasyPrint | ratio | build, in parallel | no-change rebuild | one-change rebuild | peak memory | screen / print PDF | internal link check |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in results["sizes"]:
+        sizes = " / ".join(f"{v} KiB" for v in row["pdf_kib"].values())
+        lines.append(
+            f"| {row['scale']}× | {row['pages']} | {row['build_s']:.2f} s | {row['weasyprint_s']:.2f} s "
+            f"| {row['ratio']:.3f} | {row['parallel_build_s']:.2f} s | {row['no_change_s']:.2f} s "
+            f"| {row['one_change_s']:.2f} s | {row['peak_mb']:.0f} MB | {sizes} | {row['internal_links_s']:.2f} s |"
+        )
+    lines.append("")
+    lines.append("| 500 external links, 100 ms each | wall time |")
+    lines.append("| --- | --- |")
+    for name, seconds in results["links"].items():
+        lines.append(f"| {name} | {seconds:.2f} s |")
+    return "\n".join(lines)
+
+
+def run() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--scales", default="1,10,100", help="content sizes, comma-separated")
+    args = parser.parse_args()
+    results: dict[str, Any] = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
+        },
+        "sizes": [],
+        "links": {},
+    }
+    for scale in (int(s) for s in args.scales.split(",")):
+        print(f"measuring {scale}× content…", file=sys.stderr, flush=True)
+        results["sizes"].append(measure(scale, args.runs if scale < 100 else 1))
+    print("measuring the link check…", file=sys.stderr, flush=True)
+    results["links"] = {
+        "50 hosts, default settings (2 per host, 32 at once)": link_check(50, 500, "  budget: 120\n"),
+        "1 host, default settings (2 per host)": link_check(1, 500, "  budget: 120\n"),
+        "1 host, per_host: 32": link_check(1, 500, "  budget: 120\n  per_host: 32\n"),
+        "one at a time (concurrency: 1), estimated": 500 * 0.1,
+    }
+    out = REPO / "build" / "bench" / "results.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2), "utf-8")
+    print(json.dumps(results["machine"]))
+    print(table(results))
+
+
+if __name__ == "__main__":
+    run()
