@@ -69,10 +69,24 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Measure build, rebuild and link-check times (results in build/bench/results.json)."""
+    install(session, "test")
+    session.run("python", "bench/run.py", *session.posargs)
+
+
+@nox.session(default=False)
 def release(session: nox.Session) -> None:
     """Check, build and archive the current edition in archive/<version>/ (`-- --offline`)."""
     install(session)
     session.run("reportpipe", "release", *session.posargs)
+
+
+@nox.session(default=False)
+def distribute(session: nox.Session) -> None:
+    """Preview (default) or send (`-- VERSION --send`) an archived edition."""
+    install(session)
+    session.run("reportpipe", "distribute", *session.posargs)
 
 
 @nox.session(default=False)

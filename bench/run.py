@@ -61,18 +61,28 @@ def copy_project(target: Path, scale: int) -> Path:
                 shutil.copy(source / group["picture"], source / picture)
                 pictures["pictures"][picture] = pictures["pictures"][group["picture"]]
                 groups.append(
-                    {**group, "id": f"{group['id']}-{copy}", "title": f"{group['title']} {copy}",
-                     "picture": picture}
+                    {
+                        **group,
+                        "id": f"{group['id']}-{copy}",
+                        "title": f"{group['title']} {copy}",
+                        "picture": picture,
+                    }
                 )
         if groups:
             scenario["groups"] = groups
     (source / "scenarios.yaml").write_text(yaml.safe_dump(scenarios, allow_unicode=True), "utf-8")
     (source / "pictures.yaml").write_text(yaml.safe_dump(pictures, allow_unicode=True), "utf-8")
     report = yaml.safe_load((source / "report.yaml").read_text("utf-8"))
-    intro = (source / "intro.md").read_text("utf-8").replace("[Aurora Pellis bildspel](#)", "Aurora Pellis bildspel")
+    intro = (
+        (source / "intro.md")
+        .read_text("utf-8")
+        .replace("[Aurora Pellis bildspel](#)", "Aurora Pellis bildspel")
+    )
     for copy in range(1, scale):
         name = f"intro-{copy}.md"
-        (source / name).write_text(intro.replace("# Inledning", f"# Inledning, del {copy + 1}"), "utf-8")
+        (source / name).write_text(
+            intro.replace("# Inledning", f"# Inledning, del {copy + 1}"), "utf-8"
+        )
         report["chapters"].append(name)
     (source / "report.yaml").write_text(yaml.safe_dump(report, allow_unicode=True), "utf-8")
     return target
@@ -137,14 +147,16 @@ def peak_memory_mb(root: Path) -> float:
         "print(max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
         "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], check=True, capture_output=True, text=True
-    ).stdout.strip().splitlines()[-1]
+    out = (
+        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     return int(out) / 1024
 
 
 class Slow(BaseHTTPRequestHandler):
-    def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
+    def do_HEAD(self) -> None:
         time.sleep(0.1)
         self.send_response(200)
         self.send_header("Content-Length", "0")
@@ -191,7 +203,9 @@ def measure(scale: int, runs: int) -> dict[str, Any]:
         subprocess.run(command, check=True, capture_output=True)
         row["no_change_s"] = wall(command, max(runs, 5))
         intro = root / "source" / "intro.md"
-        row["one_change_s"] = wall(command, runs, lambda: intro.write_text(intro.read_text("utf-8") + " ", "utf-8"))
+        row["one_change_s"] = wall(
+            command, runs, lambda: intro.write_text(intro.read_text("utf-8") + " ", "utf-8")
+        )
         row["peak_mb"] = peak_memory_mb(root)
         screen = next(p for p in (root / "build").glob("*.pdf") if not p.stem.endswith("-print"))
         printed = screen.with_name(f"{screen.stem}-print.pdf")
@@ -209,17 +223,36 @@ def measure(scale: int, runs: int) -> dict[str, Any]:
 
 
 def table(results: dict[str, Any]) -> str:
-    lines = [
-        "| content | pages | build, editions in turn | inside WeasyPrint | ratio | build, in parallel | no-change rebuild | one-change rebuild | peak memory | screen / print PDF | internal link check |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    columns = [
+        "content",
+        "pages",
+        "build with editions in turn",
+        "inside WeasyPrint",
+        "ratio",
+        "build in parallel",
+        "no-change rebuild",
+        "one-change rebuild",
+        "peak memory",
+        "screen / print PDF",
+        "internal link check",
     ]
+    lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
     for row in results["sizes"]:
         sizes = " / ".join(f"{v} KiB" for v in row["pdf_kib"].values())
-        lines.append(
-            f"| {row['scale']}× | {row['pages']} | {row['build_s']:.2f} s | {row['weasyprint_s']:.2f} s "
-            f"| {row['ratio']:.3f} | {row['parallel_build_s']:.2f} s | {row['no_change_s']:.2f} s "
-            f"| {row['one_change_s']:.2f} s | {row['peak_mb']:.0f} MB | {sizes} | {row['internal_links_s']:.2f} s |"
-        )
+        cells = [
+            f"{row['scale']}× ",
+            str(row["pages"]),
+            f"{row['build_s']:.2f} s",
+            f"{row['weasyprint_s']:.2f} s",
+            f"{row['ratio']:.3f}",
+            f"{row['parallel_build_s']:.2f} s",
+            f"{row['no_change_s']:.2f} s",
+            f"{row['one_change_s']:.2f} s",
+            f"{row['peak_mb']:.0f} MB",
+            sizes,
+            f"{row['internal_links_s']:.2f} s",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("| 500 external links, 100 ms each | wall time |")
     lines.append("| --- | --- |")
@@ -248,7 +281,9 @@ def run() -> None:
         results["sizes"].append(measure(scale, args.runs if scale < 100 else 1))
     print("measuring the link check…", file=sys.stderr, flush=True)
     results["links"] = {
-        "50 hosts, default settings (2 per host, 32 at once)": link_check(50, 500, "  budget: 120\n"),
+        "50 hosts, default settings (2 per host, 32 at once)": link_check(
+            50, 500, "  budget: 120\n"
+        ),
         "1 host, default settings (2 per host)": link_check(1, 500, "  budget: 120\n"),
         "1 host, per_host: 32": link_check(1, 500, "  budget: 120\n  per_host: 32\n"),
         "one at a time (concurrency: 1), estimated": 500 * 0.1,

@@ -16,16 +16,18 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import bagit
+import yaml
 
 from reportpipe.bundle import ENGINE, unpack_bundle
-from reportpipe.content import Report
-from reportpipe.findings import Finding, error, warning
+from reportpipe.content import Report, ReportFile
+from reportpipe.findings import Finding, InputError, error, warning
 from reportpipe.project import Project
 
 # bagit logs each checksum it recomputes and each mismatch; our findings say it once.
@@ -206,3 +208,18 @@ def _lock_differences(lock: Path, shown: str) -> list[Finding]:
                 )
             )
     return out
+
+
+def archived_report(project: Project, version: str) -> ReportFile:
+    """The report's metadata as it was archived with the edition (from its bundle)."""
+    data = archive_root(project) / version / "data"
+    shown = project.shown(data)
+    bundles = sorted(data.glob("*-source.tar.gz"))
+    if len(bundles) != 1:
+        raise InputError([error(shown, None, "no single *-source.tar.gz in the edition")])
+    with tarfile.open(bundles[0], mode="r:gz") as tar:
+        member = tar.extractfile("source/report.yaml")
+        if member is None:
+            raise InputError([error(project.shown(bundles[0]), None, "has no source/report.yaml")])
+        text = member.read().decode("utf-8-sig")
+    return ReportFile.model_validate(yaml.safe_load(text))

@@ -108,6 +108,28 @@ def _parser() -> argparse.ArgumentParser:
         help="do not check external links; say how many were skipped",
     )
     check.add_argument("--strict", action="store_true", help="treat warnings as failures")
+    distribute = command(
+        "distribute",
+        "send an archived edition to the recipients in source/distribution.yaml",
+        "Write one e-mail per recipient (the cover letter from "
+        "styles/templates/letter.txt.j2, the archived screen edition attached, its "
+        "SHA-256 in the text). Only an archived edition whose checksums verify can be "
+        "sent. By default nothing is sent: the messages are written as .eml files to "
+        "build/outbox/<version>/ for a person to check. With --send they go out over SMTP "
+        "(settings in distribution.yaml or REPORTPIPE_SMTP_HOST/_PORT/_USER/_SECURITY/"
+        "_PER_MINUTE; the password only in REPORTPIPE_SMTP_PASSWORD) to every recipient "
+        "who has not received this edition yet, as recorded in "
+        "archive/<version>/deliveries.jsonl.",
+    )
+    distribute.add_argument("version", metavar="VERSION", help="the archived edition to send")
+    distribute.add_argument("--send", action="store_true", help="send over SMTP (default: dry run)")
+    distribute.add_argument(
+        "--resend",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="send again to this recipient even if the ledger says it was served",
+    )
     verify = command(
         "verify",
         "re-hash archived editions (and optionally rebuild them)",
@@ -353,6 +375,90 @@ def check(project: Project, which: str | None, *, offline: bool, strict: bool) -
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
+def distribute(project: Project, version: str, *, send: bool, resend: list[str]) -> int:
+    import datetime as dt
+
+    from reportpipe.archive import archive_root, archived_report, check_bag, versions
+    from reportpipe.distribution import (
+        DISTRIBUTION_FILE,
+        LEDGER,
+        LOCAL_HOSTS,
+        archived_edition,
+        load_distribution,
+        send_letters,
+        served,
+        smtp_settings,
+        write_letters,
+    )
+
+    if version not in versions(project):
+        raise InputError(
+            [error("archive", None, f"no archived edition {version}: release it first")]
+        )
+    problems = check_bag(project, version)
+    if problems:
+        _report(problems)
+        _say(f"edition {version} no longer matches its checksums: nothing sent")
+        return EXIT_FINDINGS
+    distribution = load_distribution(project)
+    meta = archived_report(project, version)
+    pdf = archive_root(project) / version / "data" / f"{meta.slug}-{version}.pdf"
+    edition = archived_edition(meta, version, pdf)
+    now = dt.datetime.now(dt.UTC)
+    letters = list(write_letters(project, distribution, edition, now=now))
+    if not send:
+        outbox = project.build / "outbox" / version
+        files = {
+            outbox / f"{n:02d}-{letter.recipient.email}.eml": letter.message.as_bytes()
+            for n, letter in enumerate(letters, 1)
+        }
+        for old in outbox.glob("*.eml"):
+            if old not in files:
+                old.unlink()
+        write_all_atomic(files)
+        _say(f"dry run: {len(files)} messages written to {project.shown(outbox)}/ (nothing sent):")
+        for path in files:
+            _say(f"  {path.name}")
+        _say(f"attachment {pdf.name}, sha256 {edition.sha256}; send with --send")
+        return EXIT_OK
+
+    shown = project.shown(project.source / DISTRIBUTION_FILE)
+    settings = smtp_settings(distribution.smtp, shown)
+    if distribution.sample and settings.host not in LOCAL_HOSTS:
+        raise InputError(
+            [
+                error(
+                    shown,
+                    None,
+                    f"this is a sample list (sample: true): it is sent only to a "
+                    f"test server on this machine, not to {settings.host}",
+                )
+            ]
+        )
+    ledger = archive_root(project) / version / LEDGER
+    known = {letter.recipient.email.lower() for letter in letters}
+    unknown = [a for a in resend if a.lower() not in known]
+    if unknown:
+        raise InputError(
+            [error(shown, None, f"--resend {a}: not a recipient in this file") for a in unknown]
+        )
+    again = {a.lower() for a in resend}
+    done = served(ledger) - again
+    todo = [letter for letter in letters if letter.recipient.email.lower() not in done]
+    if not todo:
+        _say(f"every recipient has received edition {version} already ({project.shown(ledger)})")
+        return EXIT_OK
+    _say(
+        f"sending edition {version} to {len(todo)} of {len(letters)} recipients "
+        f"via {settings.host}…"
+    )
+    sent, failed = send_letters(todo, settings=settings, ledger=ledger, progress=_say)
+    _say(f"{sent} sent, {failed} failed; recorded in {project.shown(ledger)}")
+    if failed:
+        _say("run the same command again to retry the failed ones")
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
 def verify(project: Project, version: str | None, *, rebuild: bool) -> int:
     from reportpipe.archive import check_bag, rebuild_edition, versions
 
@@ -398,6 +504,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return release(project, offline=args.offline)
         if args.command == "check":
             return check(project, args.which, offline=args.offline, strict=args.strict)
+        if args.command == "distribute":
+            return distribute(project, args.version, send=args.send, resend=args.resend)
         if args.command == "verify":
             return verify(project, args.version, rebuild=args.rebuild)
     except InputError as exc:

@@ -134,12 +134,19 @@ def _attachments(report: Report, sources: SourceBundle | None) -> list[object]:
     ]
 
 
+#: Files of a project that never go into a PDF (checks, distribution, the cover letter).
+NOT_IN_THE_PDF = ("checks.yaml", "distribution.yaml", "letter*.txt.j2")
+
+
 def _identifier(project: Project, html: str) -> bytes:
     """The PDF file identifier: a digest of the HTML and of every file under source/
-    and styles/, so any change of content, look, picture or font gives a new one."""
+    and styles/ that the PDF is made from, so any change of content, look, picture or
+    font gives a new one."""
     digest = hashlib.sha256(html.encode())
     for folder in (project.source, project.styles):
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            if any(path.match(pattern) for pattern in NOT_IN_THE_PDF):
+                continue
             digest.update(path.relative_to(project.root).as_posix().encode() + b"\0")
             digest.update(path.read_bytes())
     return digest.hexdigest()[:32].encode()

@@ -1,0 +1,216 @@
+"""Distribution against a real SMTP server on 127.0.0.1 (aiosmtpd) that the tests start:
+every recipient gets exactly one message whose attachment is byte-identical to the
+archived PDF; refusals and dropped connections are recorded and retried next run."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import shutil
+import socket
+from collections.abc import Iterator
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from aiosmtpd.controller import Controller
+
+from conftest import REPO, SLUG, run_cli
+
+VERSION = "1.0.0"
+RECIPIENTS = [
+    r["email"]
+    for r in yaml.safe_load((REPO / "source" / "distribution.yaml").read_text("utf-8"))[
+        "recipients"
+    ]
+]
+
+
+class Inbox:
+    """An SMTP server's handler: keeps messages; can refuse an address or hang up."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+        self.refuse: set[str] = set()
+        self.hang_up_on: set[str] = set()
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's naming
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        if address in self.hang_up_on:
+            self.hang_up_on.discard(address)
+            server.transport.close()  # the connection drops mid-run
+            return "421 4.3.0 closing connection"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted"
+
+    def received(self) -> dict[str, Message]:
+        out = {}
+        for rcpts, data in self.messages:
+            for rcpt in rcpts:
+                assert rcpt not in out, f"{rcpt} received two messages"
+                out[rcpt] = email.message_from_bytes(data, policy=email.policy.default)
+        return out
+
+
+@pytest.fixture
+def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("REPORTPIPE_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("REPORTPIPE_SMTP_PORT", str(port))
+    monkeypatch.setenv("REPORTPIPE_SMTP_SECURITY", "none")
+    monkeypatch.setenv("REPORTPIPE_SMTP_USER", "")
+    monkeypatch.setenv("REPORTPIPE_SMTP_PER_MINUTE", "6000")
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project with the committed 1.0.0 archive and the sample recipients."""
+    root = tmp_path / "p"
+    for part in ("source", "styles", "archive"):
+        shutil.copytree(REPO / part, root / part)
+    return root
+
+
+def _attachment(message: Message) -> tuple[str, bytes]:
+    for part in message.walk():
+        if part.get_content_disposition() == "attachment":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return str(part.get_filename()), payload
+    raise AssertionError("no attachment")
+
+
+def _ledger(root: Path) -> list[dict[str, str]]:
+    path = root / "archive" / VERSION / "deliveries.jsonl"
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+
+
+def test_dry_run_writes_one_reviewable_message_per_recipient(project: Path) -> None:
+    result = run_cli("distribute", VERSION, "--project", str(project))
+    assert result.code == 0, result.err
+    outbox = sorted((project / "build" / "outbox" / VERSION).glob("*.eml"))
+    assert [p.name.split("-", 1)[1].removesuffix(".eml") for p in outbox] == RECIPIENTS
+    archived = (project / "archive" / VERSION / "data" / f"{SLUG}-{VERSION}.pdf").read_bytes()
+    message = email.message_from_bytes(outbox[0].read_bytes(), policy=email.policy.default)
+    subject = str(email.header.make_header(email.header.decode_header(message["Subject"])))
+    assert subject == "Jobbregionen – Dokumentation från workshop Umeå 12 nov 2015 (utgåva 1.0.0)"
+    assert message["Message-ID"] and message["Date"]
+    assert "Umeå kommun" in str(email.header.make_header(email.header.decode_header(message["To"])))
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "Nytt i den här utgåvan: Första utgåvan." in text
+    import hashlib
+
+    assert hashlib.sha256(archived).hexdigest() in text
+    assert _attachment(message) == (f"{SLUG}-{VERSION}.pdf", archived)
+    assert not (project / "archive" / VERSION / "deliveries.jsonl").exists()
+
+
+def test_send_reaches_everyone_once_and_a_second_run_sends_none(
+    project: Path, inbox: Inbox
+) -> None:
+    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    assert result.code == 0, result.out + result.err
+    received = inbox.received()
+    assert sorted(received) == sorted(RECIPIENTS)
+    archived = (project / "archive" / VERSION / "data" / f"{SLUG}-{VERSION}.pdf").read_bytes()
+    for message in received.values():
+        assert _attachment(message)[1] == archived
+    assert [e["result"] for e in _ledger(project)] == ["sent"] * len(RECIPIENTS)
+    assert run_cli("verify", VERSION, "--project", str(project)).code == 0  # ledger is beside
+
+    again = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    assert again.code == 0
+    assert "every recipient has received edition 1.0.0 already" in again.out
+    assert len(inbox.messages) == len(RECIPIENTS)
+
+
+def test_refused_and_dropped_recipients_are_retried_next_run(project: Path, inbox: Inbox) -> None:
+    refused, dropped = RECIPIENTS[1], RECIPIENTS[3]
+    inbox.refuse.add(refused)
+    inbox.hang_up_on.add(dropped)
+    first = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    assert first.code == 1
+    assert f"refused: {refused}: 550 5.1.1 mailbox unavailable" in first.out
+    assert f"failed: {dropped}: Connection unexpectedly closed" in first.out
+    assert sorted(inbox.received()) == sorted(set(RECIPIENTS) - {refused, dropped})
+    failed = {e["email"] for e in _ledger(project) if e["result"] == "failed"}
+    assert failed == {refused, dropped}
+
+    inbox.refuse.clear()
+    second = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    assert second.code == 0, second.out + second.err
+    assert "sending edition 1.0.0 to 2 of 7 recipients" in second.out
+    assert sorted(inbox.received()) == sorted(RECIPIENTS)
+
+
+def test_resend_is_explicit(project: Path, inbox: Inbox) -> None:
+    assert run_cli("distribute", VERSION, "--send", "--project", str(project)).code == 0
+    result = run_cli(
+        "distribute", VERSION, "--send", "--resend", RECIPIENTS[0], "--project", str(project)
+    )
+    assert result.code == 0
+    assert len(inbox.messages) == len(RECIPIENTS) + 1
+    unknown = run_cli(
+        "distribute", VERSION, "--send", "--resend", "nobody@x.example", "--project", str(project)
+    )
+    assert unknown.code == 2 and "not a recipient" in unknown.err
+
+
+def test_a_changed_edition_is_not_sent(project: Path, inbox: Inbox) -> None:
+    pdf = project / "archive" / VERSION / "data" / f"{SLUG}-{VERSION}.pdf"
+    pdf.write_bytes(pdf.read_bytes() + b"%")
+    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    assert result.code == 1
+    assert "no longer matches its checksums: nothing sent" in result.out
+    assert inbox.messages == []
+
+
+def test_sample_list_is_never_sent_to_a_real_server(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REPORTPIPE_SMTP_HOST", "smtp.reglab.example")
+    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    assert result.code == 2
+    assert "this is a sample list (sample: true)" in result.err
+
+
+def test_bad_recipients_are_reported_with_lines(project: Path) -> None:
+    path = project / "source" / "distribution.yaml"
+    text = path.read_text("utf-8")
+    text = text.replace("registrator@lycksele.example", "registrator@umea.example")
+    text = text.replace("registrator@vindeln.example", "registrator at vindeln")
+    path.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    dup = [i for i, line in enumerate(lines, 1) if "registrator@umea.example" in line]
+    bad = next(i for i, line in enumerate(lines, 1) if "registrator at vindeln" in line)
+    result = run_cli("distribute", VERSION, "--project", str(project))
+    assert result.code == 2
+    assert f"source/distribution.yaml:{bad}: error: recipients.#5.email:" in result.err
+    project2 = project  # the duplicate is found once the syntax is right
+    path.write_text(text.replace("registrator at vindeln", "registrator@vindeln.example"), "utf-8")
+    result = run_cli("distribute", VERSION, "--project", str(project2))
+    assert result.code == 2
+    for line in dup:
+        assert (
+            f"source/distribution.yaml:{line}: error: registrator@umea.example is listed more than once"
+            in result.err
+        )
