@@ -217,3 +217,18 @@ def test_yaml_merge_keys_may_override(make_project: MakeProject) -> None:
     assert [str(f) for f in caught.value.findings] == [
         "source/pictures.yaml:1: error: base: unknown key; check its spelling against the README"
     ]  # ...but merging and overriding are not reported as duplicate keys
+
+
+def test_stylesheet_mistakes_are_warnings_at_their_line(make_project: MakeProject) -> None:
+    root = make_project({})
+    intro = root / "source" / "intro.md"
+    intro.write_text(intro.read_text("utf-8").replace("[Aurora Pellis bildspel](#)", "x"), "utf-8")
+    css = root / "styles" / "report.css"
+    text = css.read_text("utf-8") + "\n.x { colr: red; }\n"
+    css.write_text(text, encoding="utf-8")
+    line = len(text.splitlines())
+    result = run_cli("build", "--project", str(root))
+    assert result.code == 0
+    assert result.err.count(f"styles/report.css:{line}: warning: Ignored `colr: red`") == 1
+    strict = run_cli("build", "--strict", "--force", "--project", str(root))
+    assert strict.code == 1

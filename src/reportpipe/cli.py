@@ -239,7 +239,7 @@ def build(
         else None
     )
     rendering = render_editions(project, report, chosen, progress=_say, sources=sources, jobs=jobs)
-    findings = [*loaded.warnings, *rendering.findings]
+    findings = list(dict.fromkeys([*loaded.warnings, *rendering.findings]))  # once per edition
     errors = [f for f in findings if f.level is Level.ERROR]
     if errors:
         raise InputError(findings)

@@ -167,6 +167,7 @@ def _source_date_epoch(epoch: int) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = old
 
 
+_AT_LINE = re.compile(r"\bat (\d+):\d+")
 _DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
 
 
@@ -224,15 +225,19 @@ def render_pdf(
     _SUBSET_CACHE[:] = [font_cache] if font_cache else []
     with _captured() as log, _source_date_epoch(epoch):
         try:
-            css = [
-                weasyprint.CSS(
-                    filename=str(s),
-                    url_fetcher=fetcher,
-                    font_config=font_config,
-                    color_profiles=color_profiles,
+            css = []
+            for sheet in stylesheets:
+                before = len(log.records)
+                css.append(
+                    weasyprint.CSS(
+                        filename=str(sheet),
+                        url_fetcher=fetcher,
+                        font_config=font_config,
+                        color_profiles=color_profiles,
+                    )
                 )
-                for s in stylesheets
-            ]
+                for record in log.records[before:]:  # what this stylesheet made WeasyPrint say
+                    record.stylesheet = project.shown(sheet)
             document = weasyprint.HTML(
                 string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher
             ).render(
@@ -270,6 +275,11 @@ def render_pdf(
         if any(url.replace(base, "") in message for url in fetcher.problems):
             continue  # already said, with the reason
         make = error if record.levelno >= logging.ERROR else warning
-        findings.append(make(shown_html, None, f"WeasyPrint ({profile.name}): {message}"))
+        origin = getattr(record, "stylesheet", None)
+        if origin is not None:  # "… at LINE:COLUMN" is a place in that stylesheet
+            at = _AT_LINE.search(message)
+            findings.append(make(str(origin), int(at.group(1)) if at else None, message))
+        else:
+            findings.append(make(shown_html, None, f"WeasyPrint ({profile.name}): {message}"))
     pages = len(document.pages) if document else 0
     return Rendered(pdf=pdf, pages=pages, findings=tuple(findings))
