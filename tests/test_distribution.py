@@ -134,12 +134,12 @@ def test_send_reaches_everyone_once_and_a_second_run_sends_none(
     archived = (project / "archive" / VERSION / "data" / f"{SLUG}-{VERSION}.pdf").read_bytes()
     for message in received.values():
         assert _attachment(message)[1] == archived
-    assert [e["result"] for e in _ledger(project)] == ["sent"] * len(RECIPIENTS)
+    assert [e["result"] for e in _ledger(project)] == ["sending", "sent"] * len(RECIPIENTS)
     assert run_cli("verify", VERSION, "--project", str(project)).code == 0  # ledger is beside
 
     again = run_cli("distribute", VERSION, "--send", "--project", str(project))
     assert again.code == 0
-    assert "every recipient has received edition 1.0.0 already" in again.out
+    assert "nobody left to send edition 1.0.0 to" in again.out
     assert len(inbox.messages) == len(RECIPIENTS)
 
 
@@ -214,3 +214,52 @@ def test_bad_recipients_are_reported_with_lines(project: Path) -> None:
             f"source/distribution.yaml:{line}: error: registrator@umea.example is listed more than once"
             in result.err
         )
+
+
+def test_an_unrecorded_result_is_never_sent_again_by_itself(project: Path, inbox: Inbox) -> None:
+    ledger = project / "archive" / VERSION / "deliveries.jsonl"
+    # a run killed after handing the first letter over, before recording the result,
+    # leaving a torn line behind
+    entry = {"email": RECIPIENTS[0], "result": "sending", "message_id": "<x@y>"}
+    ledger.write_text(json.dumps(entry) + '\n{"email": "torn', encoding="utf-8")
+    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    assert f"uncertain: {RECIPIENTS[0]}" in result.out
+    assert sorted(inbox.received()) == sorted(RECIPIENTS[1:])
+    assert result.code == 0
+    again = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    assert again.code == 1 and f"uncertain: {RECIPIENTS[0]}" in again.out
+    assert (
+        run_cli(
+            "distribute", VERSION, "--send", "--resend", RECIPIENTS[0], "--project", str(project)
+        ).code
+        == 0
+    )
+    assert sorted(inbox.received()) == sorted(RECIPIENTS)
+
+
+def test_an_unreachable_server_stops_the_run(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nothing listens here
+    monkeypatch.setenv("REPORTPIPE_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("REPORTPIPE_SMTP_PORT", str(port))
+    monkeypatch.setenv("REPORTPIPE_SMTP_SECURITY", "none")
+    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    assert result.code == 1
+    assert "cannot reach 127.0.0.1" in result.out and "nothing more sent" in result.out
+    assert f"0 sent, {len(RECIPIENTS)} failed" in result.out
+
+
+def test_preview_file_names_cannot_leave_the_outbox(project: Path) -> None:
+    path = project / "source" / "distribution.yaml"
+    text = path.read_text("utf-8").replace(
+        "registrator@umea.example", "../../../../../../tmp/PWNED@umea.example"
+    )
+    path.write_text(text, encoding="utf-8")
+    result = run_cli("distribute", VERSION, "--project", str(project))
+    assert result.code == 0, result.err
+    outbox = project / "build" / "outbox" / VERSION
+    assert len(list(outbox.glob("*.eml"))) == len(RECIPIENTS)
+    assert any("PWNED" in p.name for p in outbox.iterdir())  # kept inside the outbox

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import zlib
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -64,6 +65,8 @@ def write_bag(
     if final.exists():
         raise AlreadyArchivedError(version)
     root.mkdir(parents=True, exist_ok=True)
+    for stale in root.glob(f".{version}.*.tmp"):  # left by a release that was killed
+        shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{version}.", suffix=".tmp", dir=root))
     try:
         for item in payload:
@@ -71,30 +74,45 @@ def write_bag(
         bagit.make_bag(str(staging), dict(info), checksums=["sha256", "sha512"])
         for path in [staging, *staging.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
+            _fsync(path)  # on disk before the name says the edition exists
         if final.exists():  # another release won the race
             raise AlreadyArchivedError(version)
         staging.rename(final)
+        _fsync(root)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return final
 
 
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def check_bag(project: Project, version: str) -> list[Finding]:
     """Re-hash every file of one archived edition; one finding per changed or missing file."""
     folder = archive_root(project) / version
     shown = project.shown(folder)
+    bag: bagit.Bag | None = None
     try:
         bag = bagit.Bag(str(folder))
         bag.validate(processes=1)
     except bagit.BagValidationError as exc:
-        details = exc.details or _completeness(bag, folder)
+        try:
+            details = exc.details or (_completeness(bag, folder) if bag else [])
+        except (KeyError, OSError, ValueError):
+            details = []
         if not details:
             return [error(shown, None, f"not a valid bag: {exc.message}")]
         # One finding per file, even when both its SHA-256 and SHA-512 differ.
         return list(dict.fromkeys(_finding(project, folder, detail) for detail in details))
-    except bagit.BagError as exc:
-        return [error(shown, None, f"not a valid bag: {exc}")]
+    except (bagit.BagError, ValueError, UnicodeError, KeyError, OSError) as exc:
+        # bagit raises plain Python errors on some damaged tag files
+        return [error(shown, None, f"not a valid bag ({type(exc).__name__}: {exc})")]
     return []
 
 
@@ -123,10 +141,6 @@ def _finding(project: Project, folder: Path, detail: object) -> Finding:
     return error(path, None, str(detail))
 
 
-def payload_file(project: Project, version: str, name: str) -> Path:
-    return archive_root(project) / version / "data" / name
-
-
 def edition_info(
     report: Report, warnings: list[Finding], *, offline: bool, links: str, tool: str
 ) -> dict[str, str | list[str]]:
@@ -141,6 +155,9 @@ def edition_info(
         "Edition-Changes": edition.changes,
         "Bagging-Date": dt.date.today().isoformat(),
         "Bag-Software-Agent": f"{tool} (bagit.py {bagit.VERSION})",
+        # A rebuild on another Python or zlib may compress to other (valid) bytes.
+        "Python-Version": sys.version.split()[0],
+        "Zlib-Version": zlib.ZLIB_RUNTIME_VERSION,
         "External-Links-Checked": (
             f"no: released with --offline ({links})" if offline else f"yes ({links})"
         ),
@@ -155,23 +172,31 @@ def rebuild_edition(project: Project, version: str) -> list[Finding]:
     is in the bundle, and compare every PDF byte for byte with the archived one."""
     data = archive_root(project) / version / "data"
     shown = project.shown(data)
-    bundles = sorted(data.glob("*-source.tar.gz"))
-    if len(bundles) != 1:
-        return [error(shown, None, "no single *-source.tar.gz to rebuild from")]
+    try:
+        bundle = _bundle(project, version)
+    except InputError as exc:
+        return exc.findings
     with tempfile.TemporaryDirectory(prefix="reportpipe-rebuild-") as tmp:
         work = Path(tmp)
-        unpack_bundle(bundles[0].read_bytes(), work)
+        try:
+            unpack_bundle(bundle.read_bytes(), work)
+        except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+            return [error(project.shown(bundle), None, f"cannot unpack: {exc}")]
         env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(work / ENGINE), env.get("PYTHONPATH", "")) if p
         )
-        command = [sys.executable, "-m", "reportpipe", "build", "--project", str(work)]
+        # -P and cwd: the archived engine, never a reportpipe in the current folder
+        command = [sys.executable, "-P", "-m", "reportpipe", "build", "--project", str(work)]
         for name in ("screen", "print", "archive"):
             command += ["--edition", name]
-        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        done = subprocess.run(
+            command, capture_output=True, text=True, env=env, cwd=work, check=False
+        )
         if done.returncode != 0:
             return [error(shown, None, f"rebuild failed: {done.stderr.strip() or done.stdout}")]
         findings = _lock_differences(data / "constraints.txt", shown)
+        findings += _runtime_differences(data.parent / "bag-info.txt", project)
         archived = sorted(p.name for p in data.glob("*.pdf"))
         for name in archived:
             rebuilt = work / "build" / name
@@ -210,16 +235,48 @@ def _lock_differences(lock: Path, shown: str) -> list[Finding]:
     return out
 
 
-def archived_report(project: Project, version: str) -> ReportFile:
-    """The report's metadata as it was archived with the edition (from its bundle)."""
+def _bundle(project: Project, version: str) -> Path:
     data = archive_root(project) / version / "data"
-    shown = project.shown(data)
     bundles = sorted(data.glob("*-source.tar.gz"))
     if len(bundles) != 1:
-        raise InputError([error(shown, None, "no single *-source.tar.gz in the edition")])
-    with tarfile.open(bundles[0], mode="r:gz") as tar:
-        member = tar.extractfile("source/report.yaml")
-        if member is None:
-            raise InputError([error(project.shown(bundles[0]), None, "has no source/report.yaml")])
-        text = member.read().decode("utf-8-sig")
-    return ReportFile.model_validate(yaml.safe_load(text))
+        raise InputError([error(project.shown(data), None, "no single *-source.tar.gz in it")])
+    return bundles[0]
+
+
+def archived_report(project: Project, version: str) -> ReportFile:
+    """The report's metadata as it was archived with the edition (from its bundle);
+    read leniently, since the content model may have grown since."""
+    bundle = _bundle(project, version)
+    shown = project.shown(bundle)
+    try:
+        with tarfile.open(bundle, mode="r:gz") as tar:
+            member = tar.extractfile("source/report.yaml")
+            if member is None:
+                raise KeyError("source/report.yaml")
+            data = yaml.safe_load(member.read().decode("utf-8-sig"))
+        known = {k: v for k, v in data.items() if k in ReportFile.model_fields}
+        return ReportFile.model_validate(known)
+    except (tarfile.TarError, EOFError, OSError, zlib.error, KeyError) as exc:
+        raise InputError([error(shown, None, f"cannot read source/report.yaml: {exc}")]) from None
+    except (yaml.YAMLError, UnicodeError, ValueError, AttributeError) as exc:
+        raise InputError([error(shown, None, f"archived report.yaml unreadable: {exc}")]) from None
+
+
+def _runtime_differences(info: Path, project: Project) -> list[Finding]:
+    try:
+        recorded = dict(
+            line.split(": ", 1) for line in info.read_text("utf-8").splitlines() if ": " in line
+        )
+    except (OSError, UnicodeError):
+        return []
+    now = {"Python-Version": sys.version.split()[0], "Zlib-Version": zlib.ZLIB_RUNTIME_VERSION}
+    return [
+        warning(
+            project.shown(info),
+            None,
+            f"{key} is {value} here but was {recorded[key]} when archived: "
+            "compressed bytes may legitimately differ",
+        )
+        for key, value in now.items()
+        if key in recorded and recorded[key] != value
+    ]

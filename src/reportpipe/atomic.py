@@ -25,10 +25,11 @@ def _stage(path: Path, data: bytes) -> Path:
 
 
 def write_all_atomic(files: dict[Path, bytes]) -> None:
-    """Write several files as one step: every file is written and flushed under a
-    temporary name first, and only then are all renamed over their targets. A failure
-    while writing (full disk, interrupt, a target that is a folder) leaves every
-    previous output as it was."""
+    """Write several files together: every file is written and flushed under a
+    temporary name first, and only then are they renamed over their targets, one quick
+    rename each. A failure while writing (full disk, interrupt, a target that is a
+    folder) leaves every previous output as it was; only a kill during the last few
+    renames could leave some outputs new and others old, each of them whole."""
     for path in files:
         if path.is_dir():
             raise IsADirectoryError(

@@ -14,27 +14,20 @@ from pathlib import Path
 
 from reportpipe.project import Project
 
-#: What a rebuild needs from the project, relative to the project folder.
-BUNDLED = ("source", "styles", "constraints.txt")
 #: Where the engine's own code goes in the bundle: a rebuild runs this code, not
 #: whatever reportpipe is installed years later.
 ENGINE = "engine"
-
-
-def _tree(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+LOCK = "constraints.txt"
 
 
 def _files(project: Project) -> dict[str, Path]:
-    files: dict[str, Path] = {}
-    for name in BUNDLED:
-        path = project.root / name
-        found = [path] if path.is_file() else _tree(path) if path.is_dir() else []
-        files.update({p.relative_to(project.root).as_posix(): p for p in found})
+    """What a rebuild needs: the files the PDFs are made from, the lock file, the engine."""
+    files = {p.relative_to(project.root).as_posix(): p for p in project.pdf_inputs()}
+    if (project.root / LOCK).is_file():
+        files[LOCK] = project.root / LOCK
     engine = Path(__file__).resolve().parent
-    for path in _tree(engine):
-        if path.suffix in (".py", ".typed"):
-            files[f"{ENGINE}/{path.relative_to(engine.parent).as_posix()}"] = path
+    for path in sorted(engine.glob("*.py")) + sorted(engine.glob("*.typed")):
+        files[f"{ENGINE}/reportpipe/{path.name}"] = path
     return dict(sorted(files.items()))
 
 

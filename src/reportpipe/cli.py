@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import signal
 import sys
 import tempfile
@@ -151,15 +152,22 @@ DEFAULT_TIMEOUT = 600
 def _timeout_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--timeout",
-        type=int,
+        type=_seconds,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help=f"stop a build that takes longer than this (default: {DEFAULT_TIMEOUT})",
     )
 
 
-class _TimedOutError(Exception):
-    pass
+def _seconds(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 86_400:
+        raise argparse.ArgumentTypeError("give a number of seconds from 1 to 86400")
+    return value
+
+
+class _TimedOutError(BaseException):
+    """A BaseException, so that no `except Exception` inside a library swallows it."""
 
 
 def _on_alarm(signum: int, frame: object) -> None:
@@ -210,6 +218,7 @@ def build(
     started = time.perf_counter()
     digest = input_digest(project, build_settings(editions, strict=strict))
     if not force and (done := up_to_date(project, digest)) is not None:
+        _report_again(project)
         _say("nothing changed since the last build; up to date:")
         for path in done:
             if path.suffix == ".pdf":
@@ -262,6 +271,20 @@ def build(
     return EXIT_OK
 
 
+def _report_again(project: Project) -> None:
+    """The findings of the last build, which still hold when nothing changed."""
+    try:
+        rows = json.loads((project.build / "reports" / "build.json").read_text("utf-8"))
+        _report(
+            [
+                Finding(r["path"], r["line"], Level(r["level"]), r["message"])
+                for r in rows["findings"]
+            ]
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+
+
 def _fail_strict(project: Project, findings: Sequence[Finding]) -> int:
     _write_findings(project, "build", findings)
     _report(findings)
@@ -295,9 +318,9 @@ def release(project: Project, *, offline: bool) -> int:
     name = f"{report.meta.slug}-{version}"
     bundle = SourceBundle(f"{name}-source.tar.gz", make_bundle(project, epoch=report.edition.epoch))
     rendering = render_editions(
-        project, report, (SCREEN, PRINT, ARCHIVE), progress=_say, sources=bundle
+        project, report, (SCREEN, PRINT, ARCHIVE), progress=_say, sources=bundle, cached=False
     )
-    findings = [*loaded.warnings, *rendering.findings]
+    findings = list(dict.fromkeys([*loaded.warnings, *rendering.findings]))
     if any(f.level is Level.ERROR for f in findings):
         raise InputError(findings)
     with tempfile.TemporaryDirectory(prefix="reportpipe-release-") as tmp:
@@ -309,7 +332,7 @@ def release(project: Project, *, offline: bool) -> int:
                 pdfs[profile.name] = (path, f"archive/{version}/data/{path.name}")
         results = run_checks(project, report, rendering.html, CHECKS, offline=offline, pdfs=pdfs)
     for result in results:
-        findings.extend(result.findings)
+        findings.extend(f for f in result.findings if f not in findings)
         for note in result.notes:
             _say(f"{result.name}: {note}")
     _write_findings(project, "release", findings)
@@ -383,10 +406,11 @@ def distribute(project: Project, version: str, *, send: bool, resend: list[str])
         DISTRIBUTION_FILE,
         LEDGER,
         LOCAL_HOSTS,
+        Ledger,
         archived_edition,
         load_distribution,
+        read_ledger,
         send_letters,
-        served,
         smtp_settings,
         write_letters,
     )
@@ -409,13 +433,13 @@ def distribute(project: Project, version: str, *, send: bool, resend: list[str])
     if not send:
         outbox = project.build / "outbox" / version
         files = {
-            outbox / f"{n:02d}-{letter.recipient.email}.eml": letter.message.as_bytes()
+            outbox / f"{n:02d}-{_file_name(letter.recipient.email)}.eml": letter.message.as_bytes()
             for n, letter in enumerate(letters, 1)
         }
+        write_all_atomic(files)
         for old in outbox.glob("*.eml"):
             if old not in files:
-                old.unlink()
-        write_all_atomic(files)
+                old.unlink()  # a recipient no longer listed
         _say(f"dry run: {len(files)} messages written to {project.shown(outbox)}/ (nothing sent):")
         for path in files:
             _say(f"  {path.name}")
@@ -435,7 +459,7 @@ def distribute(project: Project, version: str, *, send: bool, resend: list[str])
                 )
             ]
         )
-    ledger = archive_root(project) / version / LEDGER
+    ledger_path = archive_root(project) / version / LEDGER
     known = {letter.recipient.email.lower() for letter in letters}
     unknown = [a for a in resend if a.lower() not in known]
     if unknown:
@@ -443,20 +467,35 @@ def distribute(project: Project, version: str, *, send: bool, resend: list[str])
             [error(shown, None, f"--resend {a}: not a recipient in this file") for a in unknown]
         )
     again = {a.lower() for a in resend}
-    done = served(ledger) - again
-    todo = [letter for letter in letters if letter.recipient.email.lower() not in done]
-    if not todo:
-        _say(f"every recipient has received edition {version} already ({project.shown(ledger)})")
-        return EXIT_OK
-    _say(
-        f"sending edition {version} to {len(todo)} of {len(letters)} recipients "
-        f"via {settings.host}…"
-    )
-    sent, failed = send_letters(todo, settings=settings, ledger=ledger, progress=_say)
-    _say(f"{sent} sent, {failed} failed; recorded in {project.shown(ledger)}")
+    ledger = Ledger(ledger_path)
+    try:
+        state = read_ledger(ledger_path)
+        skip = (state.served | state.uncertain) - again
+        for address in sorted(state.uncertain - again):
+            _say(
+                f"  uncertain: {address}: a delivery was started but its result never "
+                "recorded; check with the recipient, then --resend it if needed"
+            )
+        todo = [letter for letter in letters if letter.recipient.email.lower() not in skip]
+        if not todo:
+            _say(f"nobody left to send edition {version} to ({project.shown(ledger_path)})")
+            return EXIT_FINDINGS if state.uncertain - again else EXIT_OK
+        _say(
+            f"sending edition {version} to {len(todo)} of {len(letters)} recipients "
+            f"via {settings.host}…"
+        )
+        sent, failed = send_letters(todo, settings=settings, ledger=ledger, progress=_say)
+    finally:
+        ledger.close()
+    _say(f"{sent} sent, {failed} failed; recorded in {project.shown(ledger_path)}")
     if failed:
         _say("run the same command again to retry the failed ones")
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _file_name(address: str) -> str:
+    """An address as part of a file name: nothing that could climb out of the folder."""
+    return re.sub(r"[^A-Za-z0-9@._+-]", "_", address).strip(".") or "recipient"
 
 
 def verify(project: Project, version: str | None, *, rebuild: bool) -> int:
@@ -515,7 +554,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say("stopped: fix the problems above and run the command again; nothing was written")
         return EXIT_INPUT
     except OSError as exc:
-        where = exc.filename if project is None else project.shown(Path(str(exc.filename)))
+        where = str(exc.filename or args.project)
+        if project is not None and exc.filename:
+            where = project.shown(Path(str(exc.filename)))
         print(f"{where}: error: {exc.strerror or exc}", file=sys.stderr)
         _say("stopped: previous outputs are left as they were")
         return EXIT_INPUT

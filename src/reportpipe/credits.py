@@ -221,8 +221,12 @@ def check_credits(
 
 
 def _key(project: Project, path: Path) -> str:
-    """A project file as pictures.yaml names it: relative to source/."""
-    relative = PurePosixPath(path.relative_to(project.root).as_posix())
+    """A project file as pictures.yaml names it: relative to source/ (a path outside
+    the project stays as it is, and is reported as missing)."""
+    try:
+        relative = PurePosixPath(path.relative_to(project.root).as_posix())
+    except ValueError:
+        return path.as_posix()
     if relative.parts[:1] == ("source",):
         return relative.relative_to("source").as_posix()
     return f"../{relative}"

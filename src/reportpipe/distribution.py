@@ -11,6 +11,7 @@ successful delivery there.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -26,12 +27,12 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Annotated, Literal
 
-import jinja2
 from pydantic import Field, ValidationError
 
 from reportpipe.content import Edition, Record, ReportFile, Text, load_model
 from reportpipe.findings import Finding, InputError, error
 from reportpipe.project import Project
+from reportpipe.render import render_template
 
 DISTRIBUTION_FILE = "distribution.yaml"
 LEDGER = "deliveries.jsonl"
@@ -128,7 +129,11 @@ class ArchivedEdition:
 
 
 def archived_edition(meta: ReportFile, version: str, pdf: Path) -> ArchivedEdition:
-    edition = next(e for e in meta.editions if e.version == version)
+    edition = next((e for e in meta.editions if e.version == version), None)
+    if edition is None:
+        raise InputError(
+            [error(str(pdf.parent), None, f"the archived report.yaml has no edition {version}")]
+        )
     return ArchivedEdition(meta, edition, pdf, hashlib.sha256(pdf.read_bytes()).hexdigest())
 
 
@@ -139,36 +144,29 @@ def write_letters(
     *,
     now: dt.datetime,
 ) -> Iterator[Letter]:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(project.templates),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,  # plain text
-        keep_trailing_newline=True,
-    )
     attachment = archived.pdf.read_bytes()
     domain = distribution.sender.email.split("@", 1)[1]
     for recipient in distribution.recipients:
         name = f"letter.{recipient.language}.txt.j2"
-        try:
-            template = env.get_template(name)
-        except jinja2.TemplateNotFound:
-            template = env.get_template("letter.txt.j2")
-        text = template.render(
-            meta=archived.meta,
-            edition=archived.edition,
-            recipient=recipient,
-            file_name=archived.pdf.name,
-            size_kib=round(len(attachment) / 1024),
-            sha256=archived.sha256,
-            sender=distribution.sender,
-        )
+        if not (project.templates / name).is_file():
+            name = "letter.txt.j2"
+        values = {
+            "meta": archived.meta,
+            "edition": archived.edition,
+            "recipient": recipient,
+            "file_name": archived.pdf.name,
+            "size_kib": round(len(attachment) / 1024),
+            "sha256": archived.sha256,
+            "sender": distribution.sender,
+        }
+        text = render_template(project, name, values)
         first, _, body = text.partition("\n")
         if not first.startswith("Subject: "):
             raise InputError(
                 [
                     error(
-                        f"{project.shown(project.templates)}/{template.name}",
-                        1,
+                        project.shown(project.templates / name),
+                        None,
                         "the letter's first line must be 'Subject: …'",
                     )
                 ]
@@ -186,46 +184,103 @@ def write_letters(
         yield Letter(recipient, message)
 
 
-def served(ledger: Path) -> set[str]:
-    """Addresses that already have a successful delivery in the ledger."""
+@dataclass(frozen=True)
+class LedgerState:
+    served: frozenset[str]  # a `sent` line: delivered
+    uncertain: frozenset[str]  # a `sending` line with no result: may have been delivered
+
+
+def read_ledger(ledger: Path) -> LedgerState:
+    """Who has this edition. A delivery whose result was never written (the run was
+    killed between handing the message over and recording it) is uncertain: it is not
+    sent again without --resend, so no municipality gets the report twice by accident."""
     if not ledger.is_file():
-        return set()
-    done = set()
-    for line in ledger.read_text("utf-8").splitlines():
+        return LedgerState(frozenset(), frozenset())
+    last: dict[str, str] = {}
+    for line in ledger.read_text("utf-8", errors="replace").splitlines():
         try:
             entry = json.loads(line)
         except json.JSONDecodeError:
-            continue  # a line cut by a crash: that delivery is retried
-        if entry.get("result") == "sent":
-            done.add(str(entry.get("email", "")).lower())
-    return done
+            continue  # a line cut by a crash
+        if isinstance(entry, dict) and isinstance(entry.get("email"), str):
+            address, result = entry["email"].lower(), str(entry.get("result"))
+            if last.get(address) != "sent":
+                last[address] = result
+    return LedgerState(
+        frozenset(a for a, r in last.items() if r == "sent"),
+        frozenset(a for a, r in last.items() if r == "sending"),
+    )
 
 
-def _append(ledger: Path, entry: dict[str, str]) -> None:
-    with ledger.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+class Ledger:
+    """The delivery record, opened once, locked against a second run, appended to with
+    each line flushed to disk before the next step."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.handle = path.open("a+", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(
+                [error(str(path), None, f"cannot write the ledger: {exc.strerror}")]
+            ) from None
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.handle.close()
+            raise InputError(
+                [error(str(path), None, "another distribution of this edition is running")]
+            ) from None
+        self.handle.seek(0, os.SEEK_END)
+        if self.handle.tell():
+            self.handle.seek(self.handle.tell() - 1)
+            if self.handle.read(1) != "\n":
+                self.handle.write("\n")  # end a line torn by a crash
+
+    def append(self, entry: dict[str, str]) -> None:
+        self.handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+class ServerUnreachableError(Exception):
+    pass
 
 
 def _connect(settings: Smtp) -> smtplib.SMTP:
     context = ssl.create_default_context()
-    if settings.security == "tls":
-        client: smtplib.SMTP = smtplib.SMTP_SSL(
-            settings.host, settings.port, timeout=settings.timeout, context=context
-        )
-    else:
-        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        if settings.security == "starttls":
-            client.starttls(context=context)
-    if settings.user:
-        password = os.environ.get("REPORTPIPE_SMTP_PASSWORD")
-        if password is None:
-            client.close()
-            raise InputError(
-                [error("REPORTPIPE_SMTP_PASSWORD", None, "set it to log in as " + settings.user)]
+    client: smtplib.SMTP | None = None
+    try:
+        if settings.security == "tls":
+            client = smtplib.SMTP_SSL(
+                settings.host, settings.port, timeout=settings.timeout, context=context
             )
-        client.login(settings.user, password)
+        else:
+            client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+            if settings.security == "starttls":
+                client.starttls(context=context)
+        if settings.user:
+            password = os.environ.get("REPORTPIPE_SMTP_PASSWORD")
+            if password is None:
+                raise InputError(
+                    [
+                        error(
+                            "REPORTPIPE_SMTP_PASSWORD", None, f"set it to log in as {settings.user}"
+                        )
+                    ]
+                )
+            client.login(settings.user, password)
+    except (smtplib.SMTPException, OSError) as exc:
+        if client is not None:
+            client.close()
+        raise ServerUnreachableError(f"{type(exc).__name__}: {exc}") from exc
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
     return client
 
 
@@ -233,11 +288,13 @@ def send_letters(
     letters: list[Letter],
     *,
     settings: Smtp,
-    ledger: Path,
+    ledger: Ledger,
     progress: Callable[[str], None],
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[int, int]:
-    """Send each letter; one failure never stops the others. Returns (sent, failed)."""
+    """Send each letter. A recipient's refusal or a dropped connection fails that
+    letter only; a server that cannot be reached (or logged in to) stops the run, since
+    every further letter would fail the same way. Returns (sent, failed)."""
     client: smtplib.SMTP | None = None
     sent = failed = 0
     pause = 60.0 / settings.per_minute
@@ -255,28 +312,30 @@ def send_letters(
             try:
                 if client is None:
                     client = _connect(settings)
+            except ServerUnreachableError as exc:
+                progress(f"  cannot reach {settings.host}: {exc}; stopped, nothing more sent")
+                return sent, failed + len(letters) - number
+            ledger.append({**entry, "result": "sending"})
+            try:
                 client.send_message(letter.message)
             except smtplib.SMTPRecipientsRefused as exc:
                 detail = "; ".join(
                     f"{code} {msg.decode(errors='replace')}"
                     for code, msg in exc.recipients.values()
                 )
-                _append(ledger, {**entry, "result": "failed", "detail": detail})
+                ledger.append({**entry, "result": "failed", "detail": detail})
                 progress(f"  refused: {address}: {detail}")
                 failed += 1
             except (smtplib.SMTPException, OSError) as exc:
-                _append(
-                    ledger, {**entry, "result": "failed", "detail": f"{type(exc).__name__}: {exc}"}
+                ledger.append(
+                    {**entry, "result": "failed", "detail": f"{type(exc).__name__}: {exc}"}
                 )
                 progress(f"  failed: {address}: {exc}")
                 failed += 1
-                if client is not None:
-                    try:
-                        client.close()
-                    finally:
-                        client = None
+                client.close()
+                client = None  # reconnect for the next letter
             else:
-                _append(ledger, {**entry, "result": "sent"})
+                ledger.append({**entry, "result": "sent"})
                 progress(f"  sent: {address}")
                 sent += 1
     finally:

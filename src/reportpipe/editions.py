@@ -10,12 +10,12 @@ import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from reportpipe.content import Report, load_output_intent
 from reportpipe.figure import CrossFigure, Variant, build_cross
-from reportpipe.findings import Finding
+from reportpipe.findings import Finding, InputError, error
 from reportpipe.fonts import vendored_families
 from reportpipe.pdf import Profile, Rendered, render_pdf
 from reportpipe.project import Project
@@ -44,7 +44,11 @@ class SourceBundle:
 def render_document(project: Project, report: Report) -> tuple[str, tuple[CrossFigure, ...]]:
     """The report's one HTML document and the figures in it."""
     figure_css = project.styles / "figure.css"
-    stylesheet = read_text(figure_css, project.shown(figure_css)) if figure_css.exists() else ""
+    stylesheet = (
+        read_text(_checked(project, figure_css), project.shown(figure_css))
+        if (figure_css.exists() or figure_css.is_symlink())
+        else ""
+    )
     figures = tuple(
         build_cross(report.cross, report.scenarios, variant=v, stylesheet=stylesheet)
         for v in Variant
@@ -60,6 +64,7 @@ def render_editions(
     progress: Callable[[str], None],
     sources: SourceBundle | None = None,
     jobs: int | None = None,
+    cached: bool = True,
 ) -> Rendering:
     html, figures = render_document(project, report)
     name = f"{report.meta.slug}-{report.edition.version}"
@@ -68,11 +73,11 @@ def render_editions(
     families = vendored_families(project.styles / "fonts")
 
     def render(profile: Profile) -> Rendered:
-        stylesheets = [project.styles / "report.css", project.styles / f"{profile.look}.css"]
+        sheets = [project.styles / "report.css", project.styles / f"{profile.look}.css"]
         return render_pdf(
             html,
             root=project.root,
-            stylesheets=[s for s in stylesheets if s.is_file()],
+            stylesheets=[_checked(project, s) for s in sheets if s.exists() or s.is_symlink()],
             profile=profile,
             epoch=report.edition.epoch,
             identifier=identifier,
@@ -80,7 +85,7 @@ def render_editions(
             intent=intent if profile.output_intent else None,
             fonts_allowed=families,
             attachments=_attachments(report, sources) if profile.attach_sources else (),
-            font_cache=project.build / "cache" / "fonts",
+            font_cache=project.build / "cache" / "fonts" if cached else None,
         )
 
     workers = min(len(profiles), jobs or os.cpu_count() or 1)
@@ -91,9 +96,12 @@ def render_editions(
         progress(f"rendering {names} on {workers} cores…")
         _JOBS.clear()
         _JOBS.extend((render, profile) for profile in profiles)
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            results = list(pool.map(_run_job, range(len(profiles))))
+        pool = multiprocessing.get_context("fork").Pool(workers)
+        try:
+            results = pool.map(_run_job, range(len(profiles)))
+        finally:
+            pool.terminate()  # also on a timeout or Ctrl-C: no worker outlives the build
+            pool.join()
     else:
         progress(f"rendering {names}…")
         results = [render(profile) for profile in profiles]
@@ -134,19 +142,22 @@ def _attachments(report: Report, sources: SourceBundle | None) -> list[object]:
     ]
 
 
-#: Files of a project that never go into a PDF (checks, distribution, the cover letter).
-NOT_IN_THE_PDF = ("checks.yaml", "distribution.yaml", "letter*.txt.j2")
+def _checked(project: Project, stylesheet: Path) -> Path:
+    """A stylesheet WeasyPrint may read: a file inside the project (WeasyPrint opens
+    stylesheets given by name itself, without the project's URL fetcher)."""
+    shown = project.shown(stylesheet)
+    if project.inside(stylesheet) is None:
+        raise InputError([error(shown, None, "points outside the project; copy the file in")])
+    if not stylesheet.is_file():
+        raise InputError([error(shown, None, "is not a file; a stylesheet is a .css file")])
+    return stylesheet
 
 
 def _identifier(project: Project, html: str) -> bytes:
-    """The PDF file identifier: a digest of the HTML and of every file under source/
-    and styles/ that the PDF is made from, so any change of content, look, picture or
-    font gives a new one."""
+    """The PDF file identifier: a digest of the HTML and of every file the PDF is made
+    from, so any change of content, look, picture or font gives a new one."""
     digest = hashlib.sha256(html.encode())
-    for folder in (project.source, project.styles):
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            if any(path.match(pattern) for pattern in NOT_IN_THE_PDF):
-                continue
-            digest.update(path.relative_to(project.root).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes())
+    for path in project.pdf_inputs():
+        digest.update(path.relative_to(project.root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:32].encode()

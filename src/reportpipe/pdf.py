@@ -64,8 +64,10 @@ def _cached_subset(font: Any, to_unicode: dict[int, Any], hinting: bool) -> None
     if path.is_file():
         font.file_content = path.read_bytes()
         return
+    whole = font.file_content
     _subset(font, to_unicode, hinting)
-    write_atomic(path, font.file_content)
+    if font.file_content != whole:  # kept only when fontTools did subset it
+        write_atomic(path, font.file_content)
 
 
 weasyprint.pdf.fonts.Font.subset = _cached_subset
@@ -167,6 +169,8 @@ def _source_date_epoch(epoch: int) -> Iterator[None]:
             os.environ["SOURCE_DATE_EPOCH"] = old
 
 
+# A vendored font that cannot be read means text set in some other face.
+_FONT_FAILURE = re.compile(r"^Font-face .* cannot be loaded")
 _AT_LINE = re.compile(r"\bat (\d+):\d+")
 _DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
 
@@ -274,7 +278,8 @@ def render_pdf(
         message = record.getMessage().replace(base, "")
         if any(url.replace(base, "") in message for url in fetcher.problems):
             continue  # already said, with the reason
-        make = error if record.levelno >= logging.ERROR else warning
+        serious = record.levelno >= logging.ERROR or _FONT_FAILURE.search(message)
+        make = error if serious else warning
         origin = getattr(record, "stylesheet", None)
         if origin is not None:  # "… at LINE:COLUMN" is a place in that stylesheet
             at = _AT_LINE.search(message)

@@ -8,6 +8,12 @@ from urllib.parse import quote
 
 from reportpipe.findings import InputError, error
 
+#: The folders a build reads; nothing else of the project folder goes into a PDF.
+INPUT_FOLDERS = ("source", "styles")
+#: Files there that never go into a PDF: settings of the checks, the recipients (personal
+#: data, kept out of archived bundles too) and the cover letter.
+NOT_IN_THE_PDF = ("checks.yaml", "distribution.yaml", "letter*.txt.j2")
+
 
 @dataclass(frozen=True)
 class Project:
@@ -37,15 +43,30 @@ class Project:
             return str(path)
 
     def inside(self, path: Path) -> Path | None:
-        """`path` fully resolved (symlinks too) if it stays inside the project, else None."""
+        """`path` fully resolved (symlinks too) if it stays inside source/ or styles/ of
+        the project, else None: a build reads nothing else."""
         resolved = path.resolve()
-        return resolved if resolved.is_relative_to(self.root) else None
+        folders = (self.root / name for name in INPUT_FOLDERS)
+        return resolved if any(resolved.is_relative_to(f.resolve()) for f in folders) else None
+
+    def pdf_inputs(self) -> list[Path]:
+        """Every file a PDF is made from, in a stable order: the one list that the
+        incremental-build digest, the PDF identifier and the source bundle all use."""
+        found = []
+        for name in INPUT_FOLDERS:
+            for path in (self.root / name).rglob("*"):
+                if not path.is_file() or "__pycache__" in path.parts:
+                    continue
+                if any(path.match(p) for p in NOT_IN_THE_PDF) or self.inside(path) is None:
+                    continue
+                found.append(path)
+        return sorted(found, key=lambda p: p.relative_to(self.root).as_posix())
 
     def resolve_reference(self, base: Path, reference: str) -> Path | None:
         """Resolve a relative file reference written in a file under `base`.
 
-        Absolute paths, URLs and references that leave the project (by `..` or by a
-        symlink) give None: content may only point at files of its own project.
+        Absolute paths, URLs and references that leave source/ and styles/ (by `..` or
+        by a symlink) give None: content may only point at files of its own project.
         """
         if not reference or "://" in reference or reference.startswith(("/", "\\")):
             return None

@@ -61,7 +61,8 @@ class _ProjectLoader(jinja2.FileSystemLoader):
 def _environment(project: Project) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=_ProjectLoader(project),
-        autoescape=True,
+        # HTML templates escape what they insert; plain-text ones (letters) do not.
+        autoescape=jinja2.select_autoescape(("html.j2", "html"), default=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -73,15 +74,20 @@ def _environment(project: Project) -> jinja2.Environment:
 
 
 def render_html(project: Project, context: TemplateContext) -> str:
-    shown = project.shown(project.templates / TEMPLATE)
+    values: dict[str, Any] = {
+        name: getattr(context, name) for name in TemplateContext.__dataclass_fields__
+    }
+    return render_template(project, TEMPLATE, values)
+
+
+def render_template(project: Project, name: str, values: dict[str, Any]) -> str:
+    """Render a template of the project; any mistake in it is an InputError naming the
+    template file and line."""
+    shown = project.shown(project.templates / name)
     try:
-        template = _environment(project).get_template(TEMPLATE)
-        values: dict[str, Any] = {
-            name: getattr(context, name) for name in TemplateContext.__dataclass_fields__
-        }
-        return template.render(values)
+        return _environment(project).get_template(name).render(values)
     except jinja2.TemplateSyntaxError as exc:
-        where = project.shown(project.templates / (exc.name or TEMPLATE))
+        where = project.shown(project.templates / (exc.name or name))
         raise InputError([error(where, exc.lineno, f"template syntax: {exc.message}")]) from None
     except jinja2.TemplateNotFound as exc:
         raise InputError([error(shown, None, f"template not found: {exc.name}")]) from None

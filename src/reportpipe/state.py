@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+import sys
+import zlib
+from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 from reportpipe.atomic import write_atomic
@@ -20,11 +23,21 @@ STATE = ".reportpipe-state.json"
 ENGINE = Path(__file__).resolve().parent
 
 
-def _files(folder: Path) -> Iterable[Path]:
-    if folder.is_dir():
-        yield from sorted(
-            p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-        )
+#: Libraries whose version changes the bytes of a PDF.
+LIBRARIES = (
+    "weasyprint",
+    "pydyf",
+    "fonttools",
+    "pillow",
+    "tinycss2",
+    "cssselect2",
+    "pyphen",
+    "tinyhtml5",
+    "jinja2",
+    "markdown",
+    "pyyaml",
+    "pydantic",
+)
 
 
 def build_settings(editions: Sequence[str] | None, *, strict: bool) -> list[str]:
@@ -32,11 +45,23 @@ def build_settings(editions: Sequence[str] | None, *, strict: bool) -> list[str]
     return [*sorted(editions or ("screen", "print")), f"strict={strict}"]
 
 
+def _versions() -> list[str]:
+    found = [f"python {sys.version}", f"zlib {zlib.ZLIB_RUNTIME_VERSION}"]
+    for name in LIBRARIES:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} none")
+    return found
+
+
 def input_digest(project: Project, settings: Sequence[str]) -> str:
-    digest = hashlib.sha256("\0".join(settings).encode())
+    """A digest of everything a build reads: the content and styles it is made from,
+    the lock file, the engine's own code, the library versions and the options."""
+    digest = hashlib.sha256("\0".join([*settings, *_versions()]).encode())
     lock = project.root / "constraints.txt"
-    inputs = [*_files(project.source), *_files(project.styles), *([lock] if lock.is_file() else [])]
-    for path in [*inputs, *(p for p in _files(ENGINE) if p.suffix == ".py")]:
+    engine = sorted(p for p in ENGINE.glob("*.py"))
+    for path in [*project.pdf_inputs(), *([lock] if lock.is_file() else []), *engine]:
         digest.update(path.as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
