@@ -1,0 +1,84 @@
+"""Cases found in review, kept from coming back."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import REPO, MakeProject, run_cli
+
+
+def test_a_stylesheet_symlinked_out_of_the_project_is_refused(
+    make_project: MakeProject, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside.css"
+    outside.write_text("@page { size: A5 }\n", encoding="utf-8")
+    root = make_project({})
+    sheet = root / "styles" / "screen.css"
+    sheet.unlink()
+    sheet.symlink_to(outside)
+    result = run_cli("build", "--project", str(root))
+    assert result.code == 2
+    assert "styles/screen.css: error: points outside the project" in result.err
+
+
+def test_pictures_outside_source_and_styles_are_refused(make_project: MakeProject) -> None:
+    root = make_project({})
+    (root / "assets").mkdir()
+    shutil.copy(root / "source" / "images" / "loket.svg", root / "assets" / "loket.svg")
+    path = root / "source" / "scenarios.yaml"
+    path.write_text(
+        path.read_text("utf-8").replace("images/loket.svg", "../assets/loket.svg"), "utf-8"
+    )
+    result = run_cli("build", "--project", str(root))
+    assert result.code == 2
+    assert "picture '../assets/loket.svg' has no entry in source/pictures.yaml" in result.err
+
+
+def test_damaged_bags_are_reported_not_crashed_on(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(REPO / "archive", root / "archive")
+    bag = root / "archive" / "1.0.0"
+    (bag / "bag-info.txt").write_bytes(b"Payload-Oxum: not-a-number\n\xff\xfe\n")
+    (bag / "manifest-sha256.txt").unlink()
+    result = run_cli("verify", "--project", str(root))
+    assert result.code == 1
+    assert "archive/1.0.0" in result.err and "error:" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_a_mistake_in_the_letter_names_the_template(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    for part in ("source", "styles", "archive"):
+        shutil.copytree(REPO / part, root / part)
+    letter = root / "styles" / "templates" / "letter.txt.j2"
+    text = letter.read_text("utf-8").replace("{{ sha256 }}", "{{ sha265 }}")
+    letter.write_text(text, encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "sha265" in row)
+    result = run_cli("distribute", "1.0.0", "--project", str(root))
+    assert result.code == 2
+    assert f"styles/templates/letter.txt.j2:{line}: error: template unknown name" in result.err
+
+
+def test_an_edition_missing_from_the_archived_report(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    for part in ("source", "styles"):
+        shutil.copytree(REPO / part, root / part)
+    shutil.copytree(REPO / "archive" / "1.0.0", root / "archive" / "2.0.0")
+    result = run_cli("distribute", "2.0.0", "--project", str(root))
+    assert result.code == 2
+    assert "the archived report.yaml has no edition 2.0.0" in result.err
+
+
+def test_timeout_must_be_a_sensible_number() -> None:
+    for value in ("0", "99999999999", "soon"):
+        result = run_cli("build", "--timeout", value)
+        assert result.code == 2 and "--timeout" in result.err
+
+
+def test_a_build_with_nothing_to_do_still_says_its_warnings(make_project: MakeProject) -> None:
+    root = make_project({})
+    assert run_cli("build", "--edition", "screen", "--project", str(root)).code == 0
+    again = run_cli("build", "--edition", "screen", "--project", str(root))
+    assert "nothing changed since the last build" in again.out
+    assert "source/intro.md:5: warning: link 'Aurora Pellis bildspel' has no target" in again.err
