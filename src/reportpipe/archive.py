@@ -148,7 +148,7 @@ def edition_info(
     meta, edition = report.meta, report.edition
     info: dict[str, str | list[str]] = {
         "Source-Organization": meta.publisher,
-        "External-Identifier": f"{meta.slug}-{edition.version}",
+        "External-Identifier": report.file_stem,
         "External-Description": f"{meta.title} – {meta.subtitle}. {meta.theme}.",
         "Edition-Version": edition.version,
         "Edition-Date": edition.date.isoformat(),

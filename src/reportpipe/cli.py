@@ -227,9 +227,8 @@ def build(
         _say(f"(its findings: build/reports/build.json; checked in {seconds:.2f} s)")
         return EXIT_OK
 
-    from reportpipe.bundle import make_bundle
     from reportpipe.content import load_report
-    from reportpipe.editions import SourceBundle, render_editions  # imports WeasyPrint: slow
+    from reportpipe.editions import render_editions, source_bundle  # imports WeasyPrint: slow
     from reportpipe.pdf import ARCHIVE, PRINT, PROFILES, SCREEN
 
     loaded = load_report(project)
@@ -241,12 +240,7 @@ def build(
         f"{len(report.pictures)} pictures (edition {report.edition.version})"
     )
     chosen = [p for p in (SCREEN, PRINT, ARCHIVE) if p.name in editions] if editions else PROFILES
-    name = f"{report.meta.slug}-{report.edition.version}"
-    sources = (
-        SourceBundle(f"{name}-source.tar.gz", make_bundle(project, epoch=report.edition.epoch))
-        if ARCHIVE in chosen
-        else None
-    )
+    sources = source_bundle(project, report) if ARCHIVE in chosen else None
     rendering = render_editions(project, report, chosen, progress=_say, sources=sources, jobs=jobs)
     findings = list(dict.fromkeys([*loaded.warnings, *rendering.findings]))  # once per edition
     errors = [f for f in findings if f.level is Level.ERROR]
@@ -300,10 +294,9 @@ def release(project: Project, *, offline: bool) -> int:
         versions,
         write_bag,
     )
-    from reportpipe.bundle import make_bundle
     from reportpipe.checks import run_checks
     from reportpipe.content import load_report
-    from reportpipe.editions import SourceBundle, render_editions
+    from reportpipe.editions import render_editions, source_bundle
     from reportpipe.pdf import ARCHIVE, PRINT, SCREEN
 
     loaded = load_report(project)
@@ -315,8 +308,7 @@ def release(project: Project, *, offline: bool) -> int:
             "rewritten; add a new edition at the top of editions: in source/report.yaml"
         )
         return EXIT_FINDINGS
-    name = f"{report.meta.slug}-{version}"
-    bundle = SourceBundle(f"{name}-source.tar.gz", make_bundle(project, epoch=report.edition.epoch))
+    bundle = source_bundle(project, report)
     rendering = render_editions(
         project, report, (SCREEN, PRINT, ARCHIVE), progress=_say, sources=bundle, cached=False
     )
@@ -370,18 +362,13 @@ def check(project: Project, which: str | None, *, offline: bool, strict: bool) -
     from reportpipe.checks import run_checks
     from reportpipe.content import load_report
     from reportpipe.editions import render_document
+    from reportpipe.pdf import PROFILES
 
     loaded = load_report(project)
     report = loaded.report
     html, _ = render_document(project, report)
-    name = f"{report.meta.slug}-{report.edition.version}"
-    pdfs = {
-        edition: (path, project.shown(path))
-        for edition, path in (
-            ("screen", project.build / f"{name}.pdf"),
-            ("print", project.build / f"{name}-print.pdf"),
-        )
-    }
+    built = {p.name: project.build / f"{report.file_stem}{p.suffix}.pdf" for p in PROFILES}
+    pdfs = {edition: (path, project.shown(path)) for edition, path in built.items()}
     results = run_checks(
         project, report, html, [which] if which else CHECKS, offline=offline, pdfs=pdfs
     )
@@ -426,7 +413,7 @@ def distribute(project: Project, version: str, *, send: bool, resend: list[str])
         return EXIT_FINDINGS
     distribution = load_distribution(project)
     meta = archived_report(project, version)
-    pdf = archive_root(project) / version / "data" / f"{meta.slug}-{version}.pdf"
+    pdf = archive_root(project) / version / "data" / f"{meta.file_stem(version)}.pdf"
     edition = archived_edition(meta, version, pdf)
     now = dt.datetime.now(dt.UTC)
     letters = list(write_letters(project, distribution, edition, now=now))

@@ -63,6 +63,10 @@ class ReportFile(Record):
     chapters: tuple[Text, ...] = ()
     editions: tuple[Edition, ...] = Field(min_length=1)
 
+    def file_stem(self, version: str) -> str:
+        """The stem of every file of an edition: <slug>-<version>."""
+        return f"{self.slug}-{version}"
+
 
 class Axis(Record):
     start: Text
@@ -172,6 +176,10 @@ class Report:
     @property
     def edition(self) -> Edition:
         return self.meta.editions[0]
+
+    @property
+    def file_stem(self) -> str:
+        return self.meta.file_stem(self.edition.version)
 
     def picture_url(self, name: str) -> str:
         """The project-relative URL of a picture named as in pictures.yaml."""

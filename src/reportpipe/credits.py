@@ -20,7 +20,7 @@ from reportpipe.checkconfig import CreditsConfig
 from reportpipe.content import Report
 from reportpipe.findings import Finding, error
 from reportpipe.project import Project
-from reportpipe.yamlfile import LocatedDict, load_mapping
+from reportpipe.yamlfile import LocatedDict, line_of, load_mapping
 
 PERMISSION = "used-with-permission"
 NOT_PICTURES = (".otf", ".ttf", ".woff", ".woff2", ".icc", ".icm", ".css")
@@ -265,18 +265,12 @@ def _origins(project: Project, report: Report) -> dict[str, tuple[str, int | Non
     """Where each picture is asked for in the content, for messages."""
     origins: dict[str, tuple[str, int | None]] = {}
     scenarios = project.source / "scenarios.yaml"
-    lines = scenarios.read_text("utf-8").splitlines() if scenarios.is_file() else []
-    for scenario in report.scenarios:
-        for group in scenario.groups:
-            number = next(
-                (
-                    i
-                    for i, line in enumerate(lines, 1)
-                    if group.picture in line and "picture" in line
-                ),
-                None,
-            )
-            origins.setdefault(group.picture, (project.shown(scenarios), number))
+    shown = project.shown(scenarios)
+    located = load_mapping(scenarios, shown)  # already validated: only its lines are wanted
+    for i, scenario in enumerate(report.scenarios):
+        for j, group in enumerate(scenario.groups):
+            line = line_of(located, ("scenarios", i, "groups", j, "picture"))
+            origins.setdefault(group.picture, (shown, line))
     for chapter in report.chapters:
         for image in chapter.fragment.images:
             origins.setdefault(image.key, (chapter.path, image.line))

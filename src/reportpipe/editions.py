@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportpipe.bundle import make_bundle
 from reportpipe.content import Report, load_output_intent
 from reportpipe.figure import CrossFigure, Variant, build_cross
 from reportpipe.findings import Finding, InputError, error
@@ -41,6 +42,12 @@ class SourceBundle:
     data: bytes
 
 
+def source_bundle(project: Project, report: Report) -> SourceBundle:
+    """The edition's sources as one deterministic tar.gz, named after the edition."""
+    data = make_bundle(project, epoch=report.edition.epoch)
+    return SourceBundle(f"{report.file_stem}-source.tar.gz", data)
+
+
 def render_document(project: Project, report: Report) -> tuple[str, tuple[CrossFigure, ...]]:
     """The report's one HTML document and the figures in it."""
     figure_css = project.styles / "figure.css"
@@ -67,7 +74,7 @@ def render_editions(
     cached: bool = True,
 ) -> Rendering:
     html, figures = render_document(project, report)
-    name = f"{report.meta.slug}-{report.edition.version}"
+    name = report.file_stem
     identifier = _identifier(project, html)
     intent = load_output_intent(project)
     families = vendored_families(project.styles / "fonts")
