@@ -22,13 +22,21 @@ LOCK = "constraints.txt"
 
 def _files(project: Project) -> dict[str, Path]:
     """What a rebuild needs: the files the PDFs are made from, the lock file, the engine."""
-    files = {p.relative_to(project.root).as_posix(): p for p in project.pdf_inputs()}
+    files = dict(project.pdf_inputs())  # the look as styles/: a complete project
     if (project.root / LOCK).is_file():
         files[LOCK] = project.root / LOCK
     engine = Path(__file__).resolve().parent
-    for path in sorted(engine.glob("*.py")) + sorted(engine.glob("*.typed")):
-        files[f"{ENGINE}/reportpipe/{path.name}"] = path
+    for path in engine_files():
+        files[f"{ENGINE}/reportpipe/{path.relative_to(engine).as_posix()}"] = path
     return dict(sorted(files.items()))
+
+
+def engine_files() -> list[Path]:
+    """The engine's code, every module of every subpackage. The packaged theme is not
+    among them: a bundle carries the look it was built with under styles/."""
+    engine = Path(__file__).resolve().parent
+    found = [*engine.rglob("*.py"), *engine.rglob("*.typed")]
+    return sorted(p for p in found if "__pycache__" not in p.parts)
 
 
 def make_bundle(project: Project, *, epoch: int) -> bytes:

@@ -69,7 +69,7 @@ def _links(
         for ref in chapter.fragment.links
     ]
     written = {ref.url for chapter in report.chapters for ref in chapter.fragment.links}
-    template = project.shown(project.templates / "report.html.j2")
+    template = project.shown(project.style("templates/report.html.j2"))
     for fragment in sorted(set(_HREF.findall(html))):
         if f"#{fragment}" not in written:
             links.append(Link(url=f"#{fragment}", text=f"#{fragment}", path=template, line=None))

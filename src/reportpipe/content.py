@@ -459,7 +459,7 @@ class OutputIntent(Record):
 
 
 def load_output_intent(project: Project) -> OutputIntent | None:
-    path = project.styles / "output-intent.yaml"
+    path = project.style("output-intent.yaml")
     if not path.exists():
         return None
     findings: list[Finding] = []

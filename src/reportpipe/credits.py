@@ -249,13 +249,15 @@ def _uses(project: Project, report: Report, page: _Page) -> dict[str, tuple[str,
 def _css_pictures(project: Project) -> dict[str, tuple[str, int | None]]:
     """Pictures the stylesheets use (backgrounds), with the file and line that asks."""
     found: dict[str, tuple[str, int | None]] = {}
-    for css in sorted(project.styles.glob("*.css")):
+    sheets = [name for name in project.style_files() if name.endswith(".css")]
+    for name in sheets:
+        css, virtual = project.style(name), project.styles / name
         text = css.read_text("utf-8", errors="replace")
         for match in _CSS_URL.finditer(text):
             ref = match.group(1).strip()
             if ref.startswith("data:") or "://" in ref or ref.lower().endswith(NOT_PICTURES):
                 continue
-            target = project.inside(css.parent / ref) or (css.parent / ref)
+            target = project.inside(virtual.parent / ref) or (virtual.parent / ref)
             line = text.count("\n", 0, match.start()) + 1
             found.setdefault(_key(project, target), (project.shown(css), line))
     return found

@@ -50,7 +50,7 @@ def source_bundle(project: Project, report: Report) -> SourceBundle:
 
 def render_document(project: Project, report: Report) -> tuple[str, tuple[CrossFigure, ...]]:
     """The report's one HTML document and the figures in it."""
-    figure_css = project.styles / "figure.css"
+    figure_css = project.style("figure.css")
     stylesheet = (
         read_text(_checked(project, figure_css), project.shown(figure_css))
         if (figure_css.exists() or figure_css.is_symlink())
@@ -77,14 +77,16 @@ def render_editions(
     name = report.file_stem
     identifier = _identifier(project, html)
     intent = load_output_intent(project)
-    families = vendored_families(project.styles / "fonts")
+    families = vendored_families(
+        [path for name, path in project.style_files().items() if name.startswith("fonts/")]
+    )
 
     def render(profile: Profile) -> Rendered:
-        sheets = [project.styles / "report.css", project.styles / f"{profile.look}.css"]
+        sheets = ["report.css", f"{profile.look}.css"]
         return render_pdf(
             html,
             root=project.root,
-            stylesheets=[_checked(project, s) for s in sheets if s.exists() or s.is_symlink()],
+            stylesheets=[_checked(project, name) for name in sheets if _exists(project, name)],
             profile=profile,
             epoch=report.edition.epoch,
             identifier=identifier,
@@ -149,22 +151,29 @@ def _attachments(report: Report, sources: SourceBundle | None) -> list[object]:
     ]
 
 
-def _checked(project: Project, stylesheet: Path) -> Path:
-    """A stylesheet WeasyPrint may read: a file inside the project (WeasyPrint opens
-    stylesheets given by name itself, without the project's URL fetcher)."""
+def _exists(project: Project, name: str) -> bool:
+    path = project.style(name)
+    return path.exists() or path.is_symlink()
+
+
+def _checked(project: Project, name: str) -> Path:
+    """A stylesheet of the look, checked before WeasyPrint asks for it, as the path
+    WeasyPrint knows it by: styles/<name> of the project, wherever the file is (so that
+    its relative references resolve file by file through the theme too)."""
+    stylesheet = project.style(name)
     shown = project.shown(stylesheet)
     if project.inside(stylesheet) is None:
         raise InputError([error(shown, None, "points outside the project; copy the file in")])
     if not stylesheet.is_file():
         raise InputError([error(shown, None, "is not a file; a stylesheet is a .css file")])
-    return stylesheet
+    return project.styles / name
 
 
 def _identifier(project: Project, html: str) -> bytes:
     """The PDF file identifier: a digest of the HTML and of every file the PDF is made
     from, so any change of content, look, picture or font gives a new one."""
     digest = hashlib.sha256(html.encode())
-    for path in project.pdf_inputs():
-        digest.update(path.relative_to(project.root).as_posix().encode() + b"\0")
+    for name, path in project.pdf_inputs():
+        digest.update(name.encode() + b"\0")
         digest.update(path.read_bytes())
     return digest.hexdigest()[:32].encode()

@@ -9,12 +9,10 @@ from fontTools.ttLib import TTFont, TTLibError
 FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
 
 
-def vendored_families(folder: Path) -> frozenset[str]:
-    """Family names (name IDs 1 and 16) of every font file in `folder`."""
+def vendored_families(paths: list[Path]) -> frozenset[str]:
+    """Family names (name IDs 1 and 16) of every font file among `paths`."""
     families: set[str] = set()
-    if not folder.is_dir():
-        return frozenset()
-    for path in sorted(folder.iterdir()):
+    for path in sorted(paths):
         if path.suffix.lower() not in FONT_SUFFIXES:
             continue
         try:

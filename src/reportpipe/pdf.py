@@ -113,7 +113,7 @@ class ProjectFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint is untyped
         if parts.scheme != "file":
             return self._refuse(url, f"refused to load {url}: builds use no network")
         requested = Path(unquote(parts.path))
-        path = self.project.inside(requested)
+        path = self.project.inside(self.project.located(requested))
         if path is None:
             return self._refuse(
                 url, f"refused to load {url}: builds read only files inside the project"
@@ -209,7 +209,7 @@ def render_pdf(
     html: str,
     *,
     root: Path,
-    stylesheets: list[Path],
+    stylesheets: list[Path],  # as styles/<name> of the project, wherever the file is
     profile: Profile,
     epoch: int,
     identifier: bytes,
@@ -234,7 +234,7 @@ def render_pdf(
                 before = len(log.records)
                 css.append(
                     weasyprint.CSS(
-                        filename=str(sheet),
+                        url=sheet.as_uri(),
                         url_fetcher=fetcher,
                         font_config=font_config,
                         color_profiles=color_profiles,

@@ -10,6 +10,11 @@ from reportpipe.findings import InputError, error
 
 #: The folders a build reads; nothing else of the project folder goes into a PDF.
 INPUT_FOLDERS = ("source", "styles")
+#: The look that ships with reportpipe (package data). A project's styles/ overrides it
+#: file by file, as MkDocs' custom_dir does: the first folder that has a file wins.
+THEME = Path(__file__).resolve().parent / "themes" / "default"
+#: How messages name a file of the packaged theme: it is not in the project folder.
+THEME_SHOWN = "(theme)"
 #: Files there that never go into a PDF: settings of the checks, the recipients (personal
 #: data, kept out of archived bundles too) and the cover letter.
 NOT_IN_THE_PDF = ("checks.yaml", "distribution.yaml", "letter*.txt.j2")
@@ -36,31 +41,72 @@ class Project:
         return self.root / "build"
 
     def shown(self, path: Path) -> str:
-        """A path as messages show it: relative to the project, with forward slashes."""
+        """A path as messages show it: relative to the project, with forward slashes;
+        a file of the packaged theme as `(theme)/<name>`."""
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:
+            pass
+        try:
+            return f"{THEME_SHOWN}/{path.relative_to(THEME).as_posix()}"
+        except ValueError:
             return str(path)
 
-    def inside(self, path: Path) -> Path | None:
+    def inside(self, path: Path, *, theme: bool = True) -> Path | None:
         """`path` fully resolved (symlinks too) if it stays inside source/ or styles/ of
-        the project, else None: a build reads nothing else."""
+        the project, or (with `theme`) is a file of the packaged theme; else None: a
+        build reads nothing else."""
         resolved = path.resolve()
-        folders = (self.root / name for name in INPUT_FOLDERS)
+        folders = [*(self.root / name for name in INPUT_FOLDERS), *([THEME] if theme else [])]
         return resolved if any(resolved.is_relative_to(f.resolve()) for f in folders) else None
 
-    def pdf_inputs(self) -> list[Path]:
-        """Every file a PDF is made from, in a stable order: the one list that the
-        incremental-build digest, the PDF identifier and the source bundle all use."""
-        found = []
-        for name in INPUT_FOLDERS:
-            for path in (self.root / name).rglob("*"):
-                if not path.is_file() or "__pycache__" in path.parts:
-                    continue
-                if any(path.match(p) for p in NOT_IN_THE_PDF) or self.inside(path) is None:
-                    continue
-                found.append(path)
-        return sorted(found, key=lambda p: p.relative_to(self.root).as_posix())
+    def located(self, path: Path) -> Path:
+        """Where a file asked for as styles/<name> really is: the project's own, or the
+        packaged theme's. Other paths are returned as they are."""
+        try:
+            name = path.relative_to(self.styles).as_posix()
+        except ValueError:
+            return path
+        return self.style(name)
+
+    def style(self, name: str) -> Path:
+        """The file `name` (relative, POSIX) of the look: the project's styles/<name> when
+        it has one, else the packaged theme's. When neither has it, the project's path
+        (which does not exist), so that the caller's message names where to put it."""
+        own = self.styles / name
+        if own.exists() or own.is_symlink():
+            return own
+        packaged = THEME / name
+        return packaged if packaged.is_file() else own
+
+    def style_files(self) -> dict[str, Path]:
+        """Every file of the look, by its name under styles/: the project's own files,
+        and the packaged theme's where the project has none."""
+        found: dict[str, Path] = {}
+        for folder in (self.styles, THEME):
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and "__pycache__" not in path.parts:
+                    found.setdefault(path.relative_to(folder).as_posix(), path)
+        return dict(sorted(found.items()))
+
+    def pdf_inputs(self) -> list[tuple[str, Path]]:
+        """Every file a PDF is made from, by its name in the project (files of the
+        packaged theme under styles/, where a project would override them), in a
+        stable order: the one list that the incremental-build digest, the PDF
+        identifier and the source bundle all use."""
+        found: dict[str, Path] = {}
+        for path in self.source.rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                found[path.relative_to(self.root).as_posix()] = path
+        for name, path in self.style_files().items():
+            found[f"styles/{name}"] = path
+        return [
+            (name, path)
+            for name, path in sorted(found.items())
+            if not any(path.match(p) for p in NOT_IN_THE_PDF) and self.inside(path) is not None
+        ]
 
     def resolve_reference(self, base: Path, reference: str) -> Path | None:
         """Resolve a relative file reference written in a file under `base`.
@@ -72,7 +118,7 @@ class Project:
             return None
         if PurePosixPath(reference).is_absolute() or ":" in reference.split("/")[0]:
             return None
-        return self.inside(base / reference)
+        return self.inside(base / reference, theme=False)
 
 
 def project_url(path: str) -> str:
@@ -81,20 +127,21 @@ def project_url(path: str) -> str:
 
 
 def open_project(directory: Path, *, with_content: bool = True) -> Project:
-    """The project in `directory`; `with_content` requires source/ and styles/ (building
-    needs them, verifying an archive does not)."""
+    """The project in `directory`; `with_content` requires source/ (building needs it,
+    verifying an archive does not). styles/ is optional: it holds only what the project
+    overrides of the packaged theme."""
     root = directory.resolve()
     if not root.is_dir():
         raise InputError([error(str(directory), None, "project folder not found")])
     project = Project(root)
-    if not with_content:
-        return project
-    missing = [p for p in (project.source, project.styles) if not p.is_dir()]
-    if missing:
+    if with_content and not project.source.is_dir():
         raise InputError(
             [
-                error(project.shown(p), None, "folder missing: a project needs source/ and styles/")
-                for p in missing
+                error(
+                    project.shown(project.source),
+                    None,
+                    "folder missing: a project needs source/ (start one with `reportpipe new`)",
+                )
             ]
         )
     return project

@@ -18,7 +18,7 @@ from reportpipe import __version__
 from reportpipe.content import Report
 from reportpipe.figure import CrossFigure, Variant
 from reportpipe.findings import InputError, error
-from reportpipe.project import Project
+from reportpipe.project import THEME, Project
 
 TEMPLATE = "report.html.j2"
 
@@ -42,11 +42,12 @@ def context_for(report: Report, figures: list[CrossFigure]) -> TemplateContext:
 
 
 class _ProjectLoader(jinja2.FileSystemLoader):
-    """Loads templates of the project only: a template that is a symlink out of the
-    project is refused like any other read outside it."""
+    """Loads the project's templates (styles/templates/), then the packaged theme's: the
+    first folder that has a template wins. A project template that is a symlink out of
+    the project is refused like any other read outside it."""
 
     def __init__(self, project: Project) -> None:
-        super().__init__(project.templates)
+        super().__init__([project.templates, THEME / "templates"])
         self.project = project
 
     def get_source(
@@ -83,11 +84,11 @@ def render_html(project: Project, context: TemplateContext) -> str:
 def render_template(project: Project, name: str, values: dict[str, Any]) -> str:
     """Render a template of the project; any mistake in it is an InputError naming the
     template file and line."""
-    shown = project.shown(project.templates / name)
+    shown = project.shown(project.style(f"templates/{name}"))
     try:
         return _environment(project).get_template(name).render(values)
     except jinja2.TemplateSyntaxError as exc:
-        where = project.shown(project.templates / (exc.name or name))
+        where = project.shown(project.style(f"templates/{exc.name or name}"))
         raise InputError([error(where, exc.lineno, f"template syntax: {exc.message}")]) from None
     except jinja2.TemplateNotFound as exc:
         raise InputError([error(shown, None, f"template not found: {exc.name}")]) from None
@@ -107,7 +108,7 @@ def _template_frame(exc: BaseException, project: Project) -> tuple[str, int] | N
     tb = exc.__traceback__
     while tb is not None:
         filename = Path(tb.tb_frame.f_code.co_filename)
-        if filename.is_relative_to(project.templates):
+        if filename.is_relative_to(project.templates) or filename.is_relative_to(THEME):
             found = (project.shown(filename), tb.tb_lineno)
         tb = tb.tb_next
     return found

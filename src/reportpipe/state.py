@@ -17,10 +17,10 @@ from importlib import metadata
 from pathlib import Path
 
 from reportpipe.atomic import write_atomic
+from reportpipe.bundle import engine_files
 from reportpipe.project import Project
 
 STATE = ".reportpipe-state.json"
-ENGINE = Path(__file__).resolve().parent
 
 
 #: Libraries whose version changes the bytes of a PDF.
@@ -60,8 +60,12 @@ def input_digest(project: Project, settings: Sequence[str]) -> str:
     the lock file, the engine's own code, the library versions and the options."""
     digest = hashlib.sha256("\0".join([*settings, *_versions()]).encode())
     lock = project.root / "constraints.txt"
-    engine = sorted(p for p in ENGINE.glob("*.py"))
-    for path in [*project.pdf_inputs(), *([lock] if lock.is_file() else []), *engine]:
+    files = [
+        *(path for _, path in project.pdf_inputs()),
+        *([lock] if lock.is_file() else []),
+        *engine_files(),
+    ]
+    for path in files:
         digest.update(path.as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
