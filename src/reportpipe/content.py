@@ -17,6 +17,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
+from reportpipe.catalogue import Catalogue, load_catalogue
 from reportpipe.findings import Finding, InputError, Level, error
 from reportpipe.markdown import Fragment, Heading, ResolvedImage, render_markdown
 from reportpipe.pictures import picture_problem
@@ -123,6 +124,8 @@ class Picture(Record):
 class PicturesFile(Record):
     #: How a credit is printed under a picture; fields of a picture in braces.
     credit_line: Text = "{creator}, {licence}"
+    #: The opening paragraph of the picture-credits page (the theme's neutral one if none).
+    intro: Text | None = None
     pictures: dict[Text, Picture] = Field(default_factory=dict)
 
     def credit(self, name: str) -> str:
@@ -152,6 +155,7 @@ class Report:
     scenarios: tuple[Scenario, ...]
     credits: PicturesFile
     chapters: tuple[Chapter, ...]
+    words: Catalogue  # the frame's words in the report's language
 
     @property
     def pictures(self) -> dict[str, Picture]:
@@ -172,6 +176,12 @@ class Report:
             for group in scenario.groups:
                 uses.setdefault(group.picture, PictureUse(group.picture, group.title, group.anchor))
         return tuple(uses.values())
+
+    @property
+    def has_provenance(self) -> bool:
+        """Whether a picture in use records an earlier credit (the credits page then has
+        a column for it)."""
+        return any(self.pictures[use.key].provenance for use in self.pictures_in_use)
 
     @property
     def edition(self) -> Edition:
@@ -357,7 +367,9 @@ def _check_pictures(
             )
 
 
-def _chapter(project: Project, name: str, credits: PicturesFile | None) -> Chapter:
+def _chapter(
+    project: Project, name: str, credits: PicturesFile | None, words: Catalogue | None
+) -> Chapter:
     path = project.source / name
     shown = project.shown(path)
     text = read_text(path, shown)
@@ -370,7 +382,8 @@ def _chapter(project: Project, name: str, credits: PicturesFile | None) -> Chapt
         credit = credits.credit(key) if credits and key in credits.pictures else None
         return ResolvedImage(target.relative_to(project.root).as_posix(), key, credit)
 
-    return Chapter(shown, render_markdown(text, shown=shown, resolve_image=resolve))
+    quotes = words.smarty if words else None
+    return Chapter(shown, render_markdown(text, shown=shown, resolve_image=resolve, quotes=quotes))
 
 
 def _check_chapters(
@@ -417,8 +430,13 @@ def load_report(project: Project) -> Loaded:
     meta = load_model(project, project.source / "report.yaml", ReportFile, findings)
     scenarios = load_model(project, project.source / "scenarios.yaml", ScenariosFile, findings)
     pictures = load_model(project, project.source / "pictures.yaml", PicturesFile, findings)
+    words: Catalogue | None = None
     if meta is not None:
         _check_report(project, meta, findings)
+        try:
+            words = load_catalogue(project, meta.value.lang, lang_at=(meta.shown, meta.line("lang")))
+        except InputError as exc:
+            findings.extend(exc.findings)
     if pictures is not None:
         _check_pictures(project, pictures, findings)
     if scenarios is not None:
@@ -427,7 +445,7 @@ def load_report(project: Project) -> Loaded:
     chapters: list[Chapter] = []
     for name in meta.value.chapters if meta is not None else ():
         try:
-            chapter = _chapter(project, name, pictures.value if pictures else None)
+            chapter = _chapter(project, name, pictures.value if pictures else None, words)
         except InputError as exc:
             findings.extend(exc.findings)
             continue
@@ -436,7 +454,7 @@ def load_report(project: Project) -> Loaded:
     _check_chapters(project, chapters, scenarios, pictures, findings)
 
     errors = [f for f in findings if f.level is Level.ERROR]
-    if errors or meta is None or scenarios is None or pictures is None:
+    if errors or meta is None or scenarios is None or pictures is None or words is None:
         raise InputError(errors)
     report = Report(
         meta=meta.value,
@@ -444,6 +462,7 @@ def load_report(project: Project) -> Loaded:
         scenarios=scenarios.value.scenarios,
         credits=pictures.value,
         chapters=tuple(chapters),
+        words=words,
     )
     return Loaded(report, tuple(f for f in findings if f.level is Level.WARNING))
 

@@ -189,24 +189,32 @@ class _Policy(Extension):
 _TAG = re.compile(r"<[^>]+>")
 
 
+#: Quotation marks when the caller names none: Swedish, the first report's language.
+SWEDISH_QUOTES = {
+    "left-double-quote": "\u201d",  # Swedish uses ” … ” and ’ … ’
+    "right-double-quote": "\u201d",
+    "left-single-quote": "\u2019",
+    "right-single-quote": "\u2019",
+}
+
+
 def render_markdown(
-    text: str, *, shown: str, resolve_image: ImageResolver, heading_base: int = 2
+    text: str,
+    *,
+    shown: str,
+    resolve_image: ImageResolver,
+    heading_base: int = 2,
+    quotes: dict[str, str] | None = None,
 ) -> Fragment:
-    """Convert one Markdown document; `# Title` becomes `<h{heading_base}>`."""
+    """Convert one Markdown document; `# Title` becomes `<h{heading_base}>`; straight
+    quotes become the language's typographic ones (`quotes`, smarty's substitutions)."""
     policy = _Policy(text, shown, resolve_image)
     converter = md.Markdown(
         extensions=["toc", "sane_lists", "smarty", policy],
         extension_configs={
             # ASCII ids: PDF viewers mishandle named destinations with other characters.
             "toc": {"baselevel": heading_base, "slugify": slugify, "permalink": False},
-            "smarty": {
-                "substitutions": {
-                    "left-double-quote": "\u201d",  # Swedish uses ” … ” and ’ … ’
-                    "right-double-quote": "\u201d",
-                    "left-single-quote": "\u2019",
-                    "right-single-quote": "\u2019",
-                }
-            },
+            "smarty": {"substitutions": quotes or SWEDISH_QUOTES},
         },
         output_format="html",
     )

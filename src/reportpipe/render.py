@@ -15,6 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from reportpipe import __version__
+from reportpipe.catalogue import Catalogue
 from reportpipe.content import Report
 from reportpipe.figure import CrossFigure, Variant
 from reportpipe.findings import InputError, error
@@ -29,6 +30,7 @@ class TemplateContext:
     figures: dict[str, CrossFigure]
     created: str  # W3C date-time of the edition, for the PDF metadata
     generator: str
+    t: Catalogue  # the frame's words: t("key", name=value), t.date(d), t.css(...)
     Variant: type[Variant] = Variant
 
 
@@ -38,6 +40,7 @@ def context_for(report: Report, figures: list[CrossFigure]) -> TemplateContext:
         figures={str(f.variant): f for f in figures},
         created=report.edition.moment.isoformat().replace("+00:00", "Z"),
         generator=f"reportpipe {__version__}",
+        t=report.words,
     )
 
 
