@@ -434,7 +434,9 @@ def load_report(project: Project) -> Loaded:
     if meta is not None:
         _check_report(project, meta, findings)
         try:
-            words = load_catalogue(project, meta.value.lang, lang_at=(meta.shown, meta.line("lang")))
+            words = load_catalogue(
+                project, meta.value.lang, lang_at=(meta.shown, meta.line("lang"))
+            )
         except InputError as exc:
             findings.extend(exc.findings)
     if pictures is not None:

@@ -17,7 +17,7 @@ from reportpipe.bundle import make_bundle
 from reportpipe.content import Report, load_output_intent
 from reportpipe.figure import CrossFigure, Variant, build_cross
 from reportpipe.findings import Finding, InputError, error
-from reportpipe.fonts import vendored_families
+from reportpipe.fonts import text_measure, vendored_families
 from reportpipe.pdf import Profile, Rendered, render_pdf
 from reportpipe.project import Project
 from reportpipe.render import context_for, render_html
@@ -56,8 +56,16 @@ def render_document(project: Project, report: Report) -> tuple[str, tuple[CrossF
         if (figure_css.exists() or figure_css.is_symlink())
         else ""
     )
+    measure = text_measure(_font_files(project))
     figures = tuple(
-        build_cross(report.cross, report.scenarios, variant=v, stylesheet=stylesheet)
+        build_cross(
+            report.cross,
+            report.scenarios,
+            variant=v,
+            stylesheet=stylesheet,
+            words=report.words,
+            measure=measure,
+        )
         for v in Variant
     )
     return render_html(project, context_for(report, list(figures))), figures
@@ -77,9 +85,7 @@ def render_editions(
     name = report.file_stem
     identifier = _identifier(project, html)
     intent = load_output_intent(project)
-    families = vendored_families(
-        [path for name, path in project.style_files().items() if name.startswith("fonts/")]
-    )
+    families = vendored_families(_font_files(project))
 
     def render(profile: Profile) -> Rendered:
         sheets = ["report.css", f"{profile.look}.css"]
@@ -149,6 +155,10 @@ def _attachments(report: Report, sources: SourceBundle | None) -> list[object]:
             relationship="Source",
         )
     ]
+
+
+def _font_files(project: Project) -> list[Path]:
+    return [path for name, path in project.style_files().items() if name.startswith("fonts/")]
 
 
 def _exists(project: Project, name: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from fontTools.ttLib import TTFont, TTLibError
@@ -23,3 +24,52 @@ def vendored_families(paths: list[Path]) -> frozenset[str]:
         except (TTLibError, OSError, KeyError):
             continue  # WeasyPrint reports fonts it cannot load when a stylesheet uses them
     return frozenset(families)
+
+
+@dataclass(frozen=True)
+class _Face:
+    advances: dict[int, float]  # code point -> advance in em
+    fallback: float  # the advance of a character the face lacks, in em
+
+
+@dataclass(frozen=True)
+class TextMeasure:
+    """Widths of text set in the vendored fonts, so a generated figure can wrap its
+    labels to fit its shapes before WeasyPrint sets them."""
+
+    regular: _Face
+    bold: _Face
+
+    def width(self, text: str, size: float, *, bold: bool = False) -> float:
+        face = self.bold if bold else self.regular
+        return size * sum(face.advances.get(ord(c), face.fallback) for c in text)
+
+
+#: Used when the look vendors no font: about Source Sans 3's average advance.
+_ROUGH = _Face({}, 0.55)
+
+
+def _face(path: Path) -> tuple[int, bool, _Face] | None:
+    try:
+        with TTFont(path, lazy=True) as font:
+            scale = 1 / font["head"].unitsPerEm
+            hmtx = font["hmtx"]
+            advances = {code: hmtx[name][0] * scale for code, name in font.getBestCmap().items()}
+            weight = font["OS/2"].usWeightClass
+            italic = bool(font["head"].macStyle & 2)
+    except (TTLibError, OSError, KeyError, AttributeError):
+        return None
+    return weight, italic, _Face(advances, advances.get(ord("n"), 0.55))
+
+
+def text_measure(paths: list[Path]) -> TextMeasure:
+    """Measures from the upright fonts among `paths` nearest to weights 400 and 700."""
+    faces = [f for f in (_face(p) for p in sorted(paths) if p.suffix in FONT_SUFFIXES) if f]
+    upright = [(weight, face) for weight, italic, face in faces if not italic]
+
+    def nearest(target: int) -> _Face:
+        if not upright:
+            return _ROUGH
+        return min(upright, key=lambda wf: abs(wf[0] - target))[1]
+
+    return TextMeasure(nearest(400), nearest(700))
