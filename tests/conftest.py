@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+THEME = REPO / "src" / "reportpipe" / "themes" / "default"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SLUG = "jobbregionen-umea-2015"
 VERSION = "1.0.0"
@@ -41,10 +42,20 @@ def run_cli(*args: str, cwd: Path | None = None) -> CliResult:
 
 
 def copy_project(target: Path) -> Path:
-    """A copy of the shipped project (content and styles), without build outputs."""
+    """A copy of the shipped project (content and its few style overrides), without
+    build outputs."""
     for part in ("source", "styles"):
         shutil.copytree(REPO / part, target / part)
     return target
+
+
+def override(root: Path, name: str) -> Path:
+    """Copy the packaged theme's file `name` into the project's styles/ (as an author
+    does to change it) and return the copy's path."""
+    path = root / "styles" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(THEME / name, path)
+    return path
 
 
 MakeProject = Callable[[dict[str, str | bytes]], Path]

@@ -86,8 +86,12 @@ def test_source_bundle_holds_content_styles_lock_and_engine(released: Path) -> N
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         names = tar.getnames()
         mtimes = {m.mtime for m in tar.getmembers()}
-    assert "source/report.yaml" in names and "styles/templates/report.html.j2" in names
+    assert "source/report.yaml" in names and "styles/locales/sv.yaml" in names
     assert "constraints.txt" in names and "engine/reportpipe/cli.py" in names
+    # The packaged theme travels with the engine, once (not copied into styles/ too).
+    theme = "engine/reportpipe/themes/default/"
+    assert f"{theme}templates/report.html.j2" in names and f"{theme}locales/en.yaml" in names
+    assert "styles/templates/report.html.j2" not in names
     assert not [n for n in names if "__pycache__" in n]
     assert mtimes == {1795910400}  # 2026-11-29T00:00:00Z, the edition's date
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import SLUG, VERSION, MakeProject, run_cli
+from conftest import SLUG, VERSION, MakeProject, run_cli, override
 from pdfutil import struct_elements
 from reportpipe.findings import InputError
 
@@ -113,7 +113,7 @@ def test_refused_resource_fails_the_build(make_project: MakeProject) -> None:
 
 def test_template_error_names_the_template_and_line(make_project: MakeProject) -> None:
     root = make_project({})
-    template = root / "styles" / "templates" / "report.html.j2"
+    template = override(root, "templates/report.html.j2")
     text = template.read_text("utf-8").replace("{{ r.publisher }}</p>", "{{ r.publsher }}</p>", 1)
     template.write_text(text, encoding="utf-8")
     line = next(n for n, row in enumerate(text.splitlines(), 1) if "r.publsher" in row)
@@ -139,7 +139,7 @@ def test_a_system_font_fallback_fails_the_build(make_project: MakeProject) -> No
 
 def test_weasyprint_complaint_about_missing_alt_fails_the_build(make_project: MakeProject) -> None:
     root = make_project({})
-    template = root / "styles" / "templates" / "report.html.j2"
+    template = override(root, "templates/report.html.j2")
     text = template.read_text("utf-8").replace(' alt="{{ picture.alt }}"', "", 1)
     template.write_text(text, encoding="utf-8")
     result = run_cli("build", "--project", str(root))
@@ -182,10 +182,11 @@ def test_group_ids_that_differ_only_in_punctuation_are_refused(make_project: Mak
 
 def test_missing_colour_profile_is_named(make_project: MakeProject) -> None:
     root = make_project({})
-    (root / "styles" / "color" / "FOGRA39L_coated.icc").unlink()
+    sheet = override(root, "print.css")
+    sheet.write_text(sheet.read_text("utf-8").replace("FOGRA39L_coated.icc", "gone.icc"))
     result = run_cli("build", "--project", str(root))
     assert result.code == 2
-    assert "file not found: styles/color/FOGRA39L_coated.icc" in result.err
+    assert "file not found: styles/color/gone.icc" in result.err
     assert "Traceback" not in result.err
 
 
@@ -196,7 +197,7 @@ def test_template_symlinked_out_of_the_project_is_refused(
     outside = tmp_path / "outside.html.j2"
     outside.write_text("<html lang=sv><title>x</title></html>", encoding="utf-8")
     template = root / "styles" / "templates" / "report.html.j2"
-    template.unlink()
+    template.parent.mkdir(parents=True, exist_ok=True)
     template.symlink_to(outside)
     result = run_cli("build", "--project", str(root))
     assert result.code == 2
@@ -223,7 +224,7 @@ def test_stylesheet_mistakes_are_warnings_at_their_line(make_project: MakeProjec
     root = make_project({})
     intro = root / "source" / "intro.md"
     intro.write_text(intro.read_text("utf-8").replace("[Aurora Pellis bildspel](#)", "x"), "utf-8")
-    css = root / "styles" / "report.css"
+    css = override(root, "report.css")
     text = css.read_text("utf-8") + "\n.x { colr: red; }\n"
     css.write_text(text, encoding="utf-8")
     line = len(text.splitlines())

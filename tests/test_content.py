@@ -69,7 +69,10 @@ def test_missing_required_field(make_project: MakeProject) -> None:
     path.write_text(text, encoding="utf-8")
     (error,) = _errors(root)
     assert "licence: required but missing" in error
-    assert error.startswith("source/pictures.yaml:3: error: pictures.images/tradgardsmastaren.svg")
+    line = text.splitlines().index("  images/tradgardsmastaren.svg:") + 1
+    assert error.startswith(
+        f"source/pictures.yaml:{line}: error: pictures.images/tradgardsmastaren.svg"
+    )
 
 
 def test_duplicate_group_ids_and_places(make_project: MakeProject) -> None:

@@ -9,11 +9,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import FIXTURES, MakeProject
+from conftest import FIXTURES, MakeProject, override
 from reportpipe.cli import main
 
 CORPUS = FIXTURES / "bad"
 CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "case.yaml").is_file())
+
+
+def _file(root: Path, name: str) -> Path:
+    """The project's file `name`; a file of the look is first copied from the packaged
+    theme into styles/, as an author overriding it would."""
+    path = root / name
+    if name.startswith("styles/") and not path.exists():
+        override(root, name.removeprefix("styles/"))
+    return path
 
 
 def _apply(root: Path, case: Path) -> dict[str, str]:
@@ -21,13 +30,13 @@ def _apply(root: Path, case: Path) -> dict[str, str]:
     if (case / "files").is_dir():
         shutil.copytree(case / "files", root, dirs_exist_ok=True)
     for name, text in spec.get("prepend", {}).items():
-        path = root / name
+        path = _file(root, name)
         path.write_text(text + path.read_text("utf-8"), encoding="utf-8")
     for name, text in spec.get("append", {}).items():
-        path = root / name
+        path = _file(root, name)
         path.write_text(path.read_text("utf-8") + text, encoding="utf-8")
     for name, (old, new) in spec.get("replace", {}).items():
-        path = root / name
+        path = _file(root, name)
         original = path.read_text("utf-8")
         assert old in original, f"{case.name}: {old!r} not in {name}"
         path.write_text(original.replace(old, new, 1), encoding="utf-8")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MakeProject
+from conftest import MakeProject, override
 from reportpipe.checkconfig import load_checks_config
 from reportpipe.content import load_report
 from reportpipe.credits import CreditReport, check_credits, source_problem
@@ -130,7 +130,7 @@ def test_css_background_needs_a_credit_and_an_existing_file(make_project: MakePr
 
 def test_credit_missing_under_the_picture_or_from_the_list(make_project: MakeProject) -> None:
     root = make_project({})
-    template = root / "styles" / "templates" / "report.html.j2"
+    template = override(root, "templates/report.html.j2")
     text = template.read_text("utf-8")
     text = text.replace(
         '<figcaption class="credit" data-credit-for="{{ g.picture }}">',

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from conftest import REPO
-from reportpipe.content import load_report
-from reportpipe.figure import HEIGHT, WIDTH, Variant, build_cross
+from conftest import REPO, THEME
+from reportpipe.content import Report, load_report
+from reportpipe.figure import HEIGHT, WIDTH, CrossFigure, Variant, build_cross
+from reportpipe.fonts import text_measure
 from reportpipe.project import open_project
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
@@ -14,10 +15,21 @@ NS = {"svg": "http://www.w3.org/2000/svg"}
 
 def _figure(variant: Variant) -> ET.Element:
     report = load_report(open_project(REPO)).report
-    figure = build_cross(report.cross, report.scenarios, variant=variant, stylesheet="")
-    again = build_cross(report.cross, report.scenarios, variant=variant, stylesheet="")
+    figure = _cross(report, variant)
+    again = _cross(report, variant)
     assert figure.svg == again.svg
     return ET.fromstring(figure.svg)
+
+
+def _cross(report: Report, variant: Variant) -> CrossFigure:
+    return build_cross(
+        report.cross,
+        report.scenarios,
+        variant=variant,
+        stylesheet="",
+        words=report.words,
+        measure=text_measure(sorted((THEME / "fonts").glob("*.otf"))),
+    )
 
 
 def _text_positions(svg: ET.Element) -> dict[str, tuple[float, float]]:

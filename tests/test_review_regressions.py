@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import REPO, MakeProject, run_cli
+from conftest import REPO, MakeProject, run_cli, override
 
 
 def test_a_stylesheet_symlinked_out_of_the_project_is_refused(
@@ -15,7 +15,6 @@ def test_a_stylesheet_symlinked_out_of_the_project_is_refused(
     outside.write_text("@page { size: A5 }\n", encoding="utf-8")
     root = make_project({})
     sheet = root / "styles" / "screen.css"
-    sheet.unlink()
     sheet.symlink_to(outside)
     result = run_cli("build", "--project", str(root))
     assert result.code == 2
@@ -51,13 +50,13 @@ def test_a_mistake_in_the_letter_names_the_template(tmp_path: Path) -> None:
     root = tmp_path / "p"
     for part in ("source", "styles", "archive"):
         shutil.copytree(REPO / part, root / part)
-    letter = root / "styles" / "templates" / "letter.txt.j2"
+    letter = override(root, "templates/letter.sv.txt.j2")
     text = letter.read_text("utf-8").replace("{{ sha256 }}", "{{ sha265 }}")
     letter.write_text(text, encoding="utf-8")
     line = next(n for n, row in enumerate(text.splitlines(), 1) if "sha265" in row)
     result = run_cli("distribute", "1.0.0", "--project", str(root))
     assert result.code == 2
-    assert f"styles/templates/letter.txt.j2:{line}: error: template unknown name" in result.err
+    assert f"styles/templates/letter.sv.txt.j2:{line}: error: template unknown name" in result.err
 
 
 def test_an_edition_missing_from_the_archived_report(tmp_path: Path) -> None:

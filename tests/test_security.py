@@ -16,7 +16,7 @@ from typing import ClassVar
 
 import pytest
 
-from conftest import SLUG, VERSION, MakeProject, run_cli
+from conftest import SLUG, VERSION, MakeProject, run_cli, override
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -52,7 +52,7 @@ def test_every_way_out_is_refused_and_named(make_project: MakeProject, recorder:
         "h3 { font-family: 'Source Sans 3', Ut; }\n"
     )
     root = make_project({"styles/screen.css": css})
-    template = root / "styles" / "templates" / "report.html.j2"
+    template = override(root, "templates/report.html.j2")
     text = template.read_text("utf-8").replace(
         "</head>",
         f'<link rel="stylesheet" href="{recorder}/linked.css">\n'

@@ -22,7 +22,8 @@ LOCK = "constraints.txt"
 
 def _files(project: Project) -> dict[str, Path]:
     """What a rebuild needs: the files the PDFs are made from, the lock file, the engine."""
-    files = dict(project.pdf_inputs())  # the look as styles/: a complete project
+    # The project's own files; the packaged theme travels with the engine below.
+    files = {n: p for n, p in project.pdf_inputs() if project.inside(p, theme=False)}
     if (project.root / LOCK).is_file():
         files[LOCK] = project.root / LOCK
     engine = Path(__file__).resolve().parent
@@ -32,11 +33,12 @@ def _files(project: Project) -> dict[str, Path]:
 
 
 def engine_files() -> list[Path]:
-    """The engine's code, every module of every subpackage. The packaged theme is not
-    among them: a bundle carries the look it was built with under styles/."""
+    """The engine: its code in every subpackage and its data (the packaged theme with
+    its templates, stylesheets, fonts, colour profile and catalogues, and the starter),
+    so a rebuild years later has exactly the look the edition was made with."""
     engine = Path(__file__).resolve().parent
-    found = [*engine.rglob("*.py"), *engine.rglob("*.typed")]
-    return sorted(p for p in found if "__pycache__" not in p.parts)
+    found = (p for p in engine.rglob("*") if p.is_file())
+    return sorted(p for p in found if "__pycache__" not in p.parts and p.suffix != ".pyc")
 
 
 def make_bundle(project: Project, *, epoch: int) -> bytes:

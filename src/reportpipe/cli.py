@@ -47,6 +47,24 @@ def _parser() -> argparse.ArgumentParser:
         )
         return sub
 
+    new = commands.add_parser(
+        "new",
+        help="start a new report in a new folder",
+        description="Write a new project into DIR (created; it must be empty): source/ "
+        "with report.yaml, a chapter, a cross of four scenarios with placeholder groups, "
+        "one credited picture, checks.yaml and a sample distribution.yaml, schemas for "
+        "editors in schema/, and a README for the author. It builds, checks and releases "
+        "as it is. The look comes from the theme that ships with reportpipe; put files "
+        "in DIR/styles/ to override parts of it.",
+    )
+    new.add_argument("dir", type=Path, metavar="DIR", help="the folder to create")
+    new.add_argument(
+        "--lang",
+        default="sv",
+        metavar="LANG",
+        help="the report's language: sv or en (default: sv)",
+    )
+    new.add_argument("--title", metavar="TEXT", help="the report's title (also gives its slug)")
     build = command(
         "build",
         "build the screen and print PDFs into build/",
@@ -112,8 +130,9 @@ def _parser() -> argparse.ArgumentParser:
     distribute = command(
         "distribute",
         "send an archived edition to the recipients in source/distribution.yaml",
-        "Write one e-mail per recipient (the cover letter from "
-        "styles/templates/letter.txt.j2, the archived screen edition attached, its "
+        "Write one e-mail per recipient (the cover letter in the recipient's language, "
+        "templates/letter.<lang>.txt.j2 of the theme or styles/, the archived screen "
+        "edition attached, its "
         "SHA-256 in the text). Only an archived edition whose checksums verify can be "
         "sent. By default nothing is sent: the messages are written as .eml files to "
         "build/outbox/<version>/ for a person to check. With --send they go out over SMTP "
@@ -203,6 +222,17 @@ def _write_findings(
     report = {"findings": rows, "notes": list(notes)}
     data = json.dumps(report, ensure_ascii=False, indent=2).encode() + b"\n"
     write_atomic(project.build / "reports" / f"{name}.json", data)
+
+
+def new(target: Path, *, lang: str, title: str | None) -> int:
+    from reportpipe.commands.new import edition_date, new_project
+
+    result = new_project(target, lang=lang, title=title, today=edition_date())
+    _say(f"new report in {target}/ ({lang}):")
+    for name in result.written:
+        _say(f"  {name}")
+    _say(f"next: reportpipe build --project {target}   (then: check, release)")
+    return EXIT_OK
 
 
 def build(
@@ -411,8 +441,8 @@ def distribute(project: Project, version: str, *, send: bool, resend: list[str])
         _report(problems)
         _say(f"edition {version} no longer matches its checksums: nothing sent")
         return EXIT_FINDINGS
-    distribution = load_distribution(project)
     meta = archived_report(project, version)
+    distribution = load_distribution(project, lang=meta.lang)
     pdf = archive_root(project) / version / "data" / f"{meta.file_stem(version)}.pdf"
     edition = archived_edition(meta, version, pdf)
     now = dt.datetime.now(dt.UTC)
@@ -517,6 +547,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     project: Project | None = None
     _arm(getattr(args, "timeout", None))
     try:
+        if args.command == "new":
+            return new(args.dir, lang=args.lang, title=args.title)
         project = open_project(args.project, with_content=args.command != "verify")
         if args.command == "build":
             return build(

@@ -29,6 +29,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError
 
+from babel.dates import format_date
+
+from reportpipe.catalogue import babel_locale
 from reportpipe.content import Edition, Record, ReportFile, Text, load_model
 from reportpipe.findings import Finding, InputError, error
 from reportpipe.project import Project
@@ -46,7 +49,8 @@ class Recipient(Record):
     organisation: Text
     email: Email
     role: Text | None = None
-    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}$")] = "sv"
+    #: The language of the recipient's letter; the report's language when not given.
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}$")] | None = None
 
 
 class Smtp(Record):
@@ -70,7 +74,24 @@ class DistributionFile(Record):
     recipients: tuple[Recipient, ...] = Field(min_length=1)
 
 
-def load_distribution(project: Project) -> DistributionFile:
+def letter_name(language: str) -> str:
+    return f"templates/letter.{language}.txt.j2"
+
+
+def letter_languages(project: Project) -> list[str]:
+    """The languages the look has a cover letter in (the project's and the theme's)."""
+    names = project.style_files()
+    return sorted(
+        name.removeprefix("templates/letter.").removesuffix(".txt.j2")
+        for name in names
+        if name.startswith("templates/letter.") and name.endswith(".txt.j2")
+    )
+
+
+def load_distribution(project: Project, *, lang: str) -> DistributionFile:
+    """The recipients, each with a letter in their language (`lang`, the report's, when
+    a recipient names none): a language without a letter is an error at its line, never
+    a letter in another language."""
     path = project.source / DISTRIBUTION_FILE
     findings: list[Finding] = []
     parsed = load_model(project, path, DistributionFile, findings)
@@ -84,6 +105,18 @@ def load_distribution(project: Project) -> DistributionFile:
                     parsed.shown,
                     parsed.line("recipients", i, "email"),
                     f"{recipient.email} is listed more than once; each recipient once",
+                )
+            )
+        language = recipient.language or lang
+        if not project.style(letter_name(language)).is_file():
+            at = ("language",) if recipient.language else ()
+            findings.append(
+                error(
+                    parsed.shown,
+                    parsed.line("recipients", i, *at),
+                    f"{recipient.email}: there is no cover letter in {language!r} (letters: "
+                    f"{', '.join(letter_languages(project)) or 'none'}); write "
+                    f"styles/{letter_name(language)} or give the recipient another language",
                 )
             )
     if findings:
@@ -147,10 +180,11 @@ def write_letters(
     attachment = archived.pdf.read_bytes()
     domain = distribution.sender.email.split("@", 1)[1]
     for recipient in distribution.recipients:
-        name = f"letter.{recipient.language}.txt.j2"
-        if not (project.templates / name).is_file():
-            name = "letter.txt.j2"
+        language = recipient.language or archived.meta.lang
+        name = letter_name(language).removeprefix("templates/")
+        locale = babel_locale(language)
         values = {
+            "date": lambda d, locale=locale: format_date(d, format="long", locale=locale),
             "meta": archived.meta,
             "edition": archived.edition,
             "recipient": recipient,
@@ -165,7 +199,7 @@ def write_letters(
             raise InputError(
                 [
                     error(
-                        project.shown(project.templates / name),
+                        project.shown(project.style(f"templates/{name}")),
                         None,
                         "the letter's first line must be 'Subject: …'",
                     )
