@@ -23,6 +23,13 @@ def install(session: nox.Session, *extras: str) -> None:
     session.install(*CONSTRAINTS, "-e", target)
 
 
+@nox.session(default=False)
+def new(session: nox.Session) -> None:
+    """Start a new report: `nox -s new -- DIR [--lang sv|en] [--title TEXT]`."""
+    install(session)
+    session.run("reportpipe", "new", *session.posargs)
+
+
 @nox.session
 def build(session: nox.Session) -> None:
     """Build the screen and print PDFs into build/ (arguments go to `reportpipe build`)."""
@@ -107,3 +114,15 @@ def lock(session: nox.Session) -> None:
         "# (it installs the newest allowed versions into a fresh environment and freezes them).\n"
     )
     Path("constraints.txt").write_text(header + str(frozen), encoding="utf-8")
+
+
+@nox.session(default=False)
+def schema(session: nox.Session) -> None:
+    """Regenerate the JSON Schemas of the content files in schema/ from the model."""
+    install(session)
+    session.run(
+        "python",
+        "-c",
+        "from pathlib import Path; from reportpipe.schema import write_schemas; "
+        "print(*write_schemas(Path('schema')), sep='\\n')",
+    )
