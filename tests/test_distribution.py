@@ -263,3 +263,51 @@ def test_preview_file_names_cannot_leave_the_outbox(project: Path) -> None:
     outbox = project / "build" / "outbox" / VERSION
     assert len(list(outbox.glob("*.eml"))) == len(RECIPIENTS)
     assert any("PWNED" in p.name for p in outbox.iterdir())  # kept inside the outbox
+
+
+def _with_language(project: Path, language: str) -> int:
+    """Give the first recipient `language:`; return the line it is on."""
+    path = project / "source" / "distribution.yaml"
+    text = path.read_text("utf-8")
+    anchor = "    email: registrator@umea.example\n"
+    text = text.replace(anchor, f"{anchor}    language: {language}\n", 1)
+    path.write_text(text, "utf-8")
+    return text.splitlines().index(f"    language: {language}") + 1
+
+
+def _letter(path: Path) -> tuple[str, str]:
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    subject = str(email.header.make_header(email.header.decode_header(message["Subject"])))
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    return subject, body.get_content()
+
+
+def test_each_recipient_gets_the_letter_in_their_language(project: Path) -> None:
+    _with_language(project, "en")
+    result = run_cli("distribute", VERSION, "--project", str(project))
+    assert result.code == 0, result.err
+    outbox = sorted((project / "build" / "outbox" / VERSION).glob("*.eml"))
+    subject, english = _letter(outbox[0])
+    assert subject.endswith("(edition 1.0.0)")
+    assert english.startswith("To Umeå kommun, Arbetsmarknadsavdelningen\n\nHello,\n")
+    assert "edition 1.0.0 of November 29, 2026." in english
+    assert "The report's theme: Scenarion – Regionens roll i arbetsmarknadspolitiken\n" in english
+    assert "Hej!" not in english and "Med vänliga hälsningar" not in english
+    subject, swedish = _letter(outbox[1])  # no language given: the report's, Swedish
+    assert subject.endswith("(utgåva 1.0.0)")
+    assert "utgåva 1.0.0 den 29 november 2026." in swedish
+    # The theme as written (not lower-cased), and no stray full stop after it.
+    assert "Rapportens tema: Scenarion – Regionens roll i arbetsmarknadspolitiken\n" in swedish
+
+
+def test_a_language_without_a_letter_is_an_error_at_its_line(project: Path) -> None:
+    line = _with_language(project, "de")
+    result = run_cli("distribute", VERSION, "--project", str(project))
+    assert result.code == 2
+    assert (
+        f"source/distribution.yaml:{line}: error: registrator@umea.example: there is no "
+        "cover letter in 'de' (letters: en, sv); write styles/templates/letter.de.txt.j2 "
+        "or give the recipient another language" in result.err
+    )
+    assert not (project / "build" / "outbox").exists()
