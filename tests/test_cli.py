@@ -8,7 +8,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import SLUG, VERSION, MakeProject, run_cli, override
+from conftest import SLUG, VERSION, MakeProject, override, run_cli
 from pdfutil import struct_elements
 from reportpipe.findings import InputError
 

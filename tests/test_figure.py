@@ -102,7 +102,12 @@ def _long_project(root: Path, *, count: int) -> Path:
     for scenario, emblem in zip(data["scenarios"], LONG["emblems"], strict=True):
         scenario["emblem"] = emblem
     data["scenarios"][0]["groups"] += [
-        {"id": f"1.{n}", "title": f"Extra group {n}", "picture": "images/picture.svg", "points": ["x"]}
+        {
+            "id": f"1.{n}",
+            "title": f"Extra group {n}",
+            "picture": "images/picture.svg",
+            "points": ["x"],
+        }
         for n in (2, 3)
     ]
     extra = [
@@ -170,9 +175,13 @@ def test_labels_stay_inside_their_shapes_in_the_pdf(long_pdf: Path, caption: str
         words = page.get_text("words")
         (ring,) = _rings(page, WARM)
         centre, radius = ring.tl + (ring.br - ring.tl) / 2, ring.width / 2
-        near = ring + (-30, -30, 30, 30)  # the label's words, not the same words elsewhere
+        near = pymupdf.Rect(
+            ring.x0 - 30, ring.y0 - 30, ring.x1 + 30, ring.y1 + 30
+        )  # the label's words, not the same words elsewhere
         label = [
-            w for w in words if w[4] in LONG["centre"].split() and near.contains(pymupdf.Rect(w[:4]))
+            w
+            for w in words
+            if w[4] in LONG["centre"].split() and near.contains(pymupdf.Rect(w[:4]))
         ]
         assert sorted(w[4] for w in label) == sorted(LONG["centre"].split())
         for x0, y0, x1, y1, *_ in label:  # every corner of every word inside the ring
@@ -194,7 +203,9 @@ def test_labels_stay_inside_their_shapes_in_the_pdf(long_pdf: Path, caption: str
 def test_badges_of_a_row_stand_level_in_the_pdf(long_pdf: Path) -> None:
     with pymupdf.open(long_pdf) as doc:
         page = _figure_page(doc, "Figure 2.")
-        badges = [r for r in _rings(page, ACCENT) if 20 < r.width < 30 and abs(r.width - r.height) < 1]
+        badges = [
+            r for r in _rings(page, ACCENT) if 20 < r.width < 30 and abs(r.width - r.height) < 1
+        ]
         assert len(badges) == 4
         tops = sorted(round(r.y0, 1) for r in badges)
         assert tops[0] == tops[1] and tops[2] == tops[3] and tops[1] < tops[2]

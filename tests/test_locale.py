@@ -21,7 +21,7 @@ from reportpipe.findings import InputError
 from reportpipe.project import open_project
 
 DATE = dt.date(2026, 3, 3)
-SAID = 'The groups said "yes" and \'no\'.'
+SAID = "The groups said \"yes\" and 'no'."
 #: Frame words of the Swedish theme that must never show in an English report.
 SWEDISH_FRAME = (
     "Innehåll", "Sida", "av", "Utgåva", "grupp", "Figur", "Sammanfattning",
@@ -106,8 +106,13 @@ def test_metadata_in_the_reports_language(pair: Pair) -> None:
     en, sv = PdfReader(_pdf(pair.en)), PdfReader(_pdf(pair.sv))
     assert en.trailer["/Root"]["/Lang"] == "en" and sv.trailer["/Root"]["/Lang"] == "sv"
     assert en.metadata is not None and sv.metadata is not None
-    assert en.metadata["/Subject"] == "The question the workshop explored. Edition 0.1.0, March 3, 2026."
-    assert sv.metadata["/Subject"] == "The question the workshop explored. Utgåva 0.1.0, 3 mars 2026."
+    assert (
+        en.metadata["/Subject"]
+        == "The question the workshop explored. Edition 0.1.0, March 3, 2026."
+    )
+    assert (
+        sv.metadata["/Subject"] == "The question the workshop explored. Utgåva 0.1.0, 3 mars 2026."
+    )
     assert en.metadata["/Keywords"] == "Skills Forum Leeds, scenarios, workshop"
     assert sv.metadata["/Keywords"] == "Skills Forum Leeds, scenarion, workshop"
 
@@ -182,8 +187,6 @@ def test_a_project_overrides_single_strings(starter: Path) -> None:
         ("contents: ''", "'contents': give a text"),
     ],
 )
-def test_catalogue_mistakes_are_named_at_their_line(
-    starter: Path, line: str, message: str
-) -> None:
+def test_catalogue_mistakes_are_named_at_their_line(starter: Path, line: str, message: str) -> None:
     _write(starter, "styles/locales/en.yaml", f"# my words\n{line}\n")
     assert _errors(starter) == [f"styles/locales/en.yaml:2: error: {message}"]

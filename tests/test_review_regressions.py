@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import REPO, MakeProject, run_cli, override
+from conftest import REPO, MakeProject, override, run_cli
 
 
 def test_a_stylesheet_symlinked_out_of_the_project_is_refused(

@@ -21,5 +21,12 @@ def test_schemas_describe_the_keys_authors_write() -> None:
     assert set(report["required"]) >= {"slug", "lang", "title", "editions"}
     scenarios = json.loads(schemas()["scenarios.schema.json"])
     place = scenarios["$defs"]["Scenario"]["properties"]["place"]
-    assert place["enum"] == ["top-left", "top-right", "bottom-left", "bottom-right", "center", "outside"]
+    assert place["enum"] == [
+        "top-left",
+        "top-right",
+        "bottom-left",
+        "bottom-right",
+        "center",
+        "outside",
+    ]
     assert set(MODELS) == {"report", "scenarios", "pictures", "checks", "distribution"}

@@ -16,7 +16,7 @@ from typing import ClassVar
 
 import pytest
 
-from conftest import SLUG, VERSION, MakeProject, run_cli, override
+from conftest import SLUG, VERSION, MakeProject, override, run_cli
 
 
 class _Recorder(BaseHTTPRequestHandler):

@@ -139,7 +139,7 @@ def load_catalogue(project: Project, lang: str, *, lang_at: tuple[str, int | Non
     for (file, line), for the message when there is no catalogue at all."""
     findings: list[Finding] = []
     reference_file = THEME / "locales" / f"{REFERENCE}.yaml"
-    reference = _read(project, reference_file, findings) or {}
+    reference: LocatedDict = _read(project, reference_file, findings) or LocatedDict()
     files = catalogue_files(project, lang)
     if not files:
         raise InputError(

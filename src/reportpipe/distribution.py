@@ -27,9 +27,8 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError
-
 from babel.dates import format_date
+from pydantic import Field, ValidationError
 
 from reportpipe.catalogue import babel_locale
 from reportpipe.content import Edition, Record, ReportFile, Text, load_model

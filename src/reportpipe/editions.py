@@ -50,12 +50,11 @@ def source_bundle(project: Project, report: Report) -> SourceBundle:
 
 def render_document(project: Project, report: Report) -> tuple[str, tuple[CrossFigure, ...]]:
     """The report's one HTML document and the figures in it."""
-    figure_css = project.style("figure.css")
-    stylesheet = (
-        read_text(_checked(project, figure_css), project.shown(figure_css))
-        if (figure_css.exists() or figure_css.is_symlink())
-        else ""
-    )
+    stylesheet = ""
+    if _exists(project, "figure.css"):
+        _checked(project, "figure.css")
+        figure_css = project.style("figure.css")
+        stylesheet = read_text(figure_css, project.shown(figure_css))
     measure = text_measure(_font_files(project))
     figures = tuple(
         build_cross(

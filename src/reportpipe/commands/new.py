@@ -15,6 +15,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def edition_date() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def _files(lang: str, values: dict[str, object]) -> dict[str, bytes]:
+def _files(lang: str, values: Mapping[str, object]) -> dict[str, bytes]:
     env = jinja2.Environment(
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
     )
