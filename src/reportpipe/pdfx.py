@@ -118,7 +118,7 @@ class _Colours:
                 settings = operands.get("settings") if isinstance(operands, dict) else None
                 space = _get(settings, "/CS") or _get(settings, "/ColorSpace")
                 if space is not None and device_rgb(space, res):
-                    self.note("a DeviceRGB inline picture", number)
+                    self.note("a DeviceRGB inline image", number)
 
     def _pattern(self, number: int, pattern: Any, res: Any) -> None:
         if _get(pattern, "/PatternType") == 1:
@@ -134,7 +134,7 @@ class _Colours:
         subtype = _get(xobject, "/Subtype")
         if subtype == "/Image":
             if device_rgb(_get(xobject, "/ColorSpace"), res):
-                self.note("a DeviceRGB picture", number)
+                self.note("a DeviceRGB image", number)
         elif subtype == "/Form":
             self._group(number, _get(xobject, "/Group"), "form")
             self._stream(number, xobject, res)
