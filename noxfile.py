@@ -35,8 +35,10 @@ def install_java(session: nox.Session) -> None:
     """Java and JAXB for veraPDF, installed with apt-get when missing (only as root, as on
     CI; otherwise say what to install). Does nothing when they are there."""
     jaxb = Path(os.environ.get("REPORTPIPE_JAXB_DIR", "/usr/share/java"))
-    if shutil.which("java") and shutil.which("javac") and all(
-        (jaxb / jar).is_file() for jar in JAXB_JARS
+    if (
+        shutil.which("java")
+        and shutil.which("javac")
+        and all((jaxb / jar).is_file() for jar in JAXB_JARS)
     ):
         return
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:

@@ -98,7 +98,9 @@ def test_validate_without_a_build_or_without_jaxb_exits_2(
     root = make_project({})
     result = run_cli("validate", "--project", str(root))
     assert result.code == 2
-    assert f"build/{SLUG}-{VERSION}.pdf: error: not built: run `reportpipe build` first" in result.err
+    assert (
+        f"build/{SLUG}-{VERSION}.pdf: error: not built: run `reportpipe build` first" in result.err
+    )
 
     monkeypatch.setenv("REPORTPIPE_JAXB_DIR", str(root / "nowhere"))
     result = run_cli("validate", "--project", str(built.root))

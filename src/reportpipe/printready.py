@@ -92,14 +92,6 @@ class PrintReady:
     pages: int = 0
 
 
-def _object(pdf: Any, reference: Any) -> Any:
-    """The object a pydyf reference (b"12 0 R" or an object) points to."""
-    if isinstance(reference, bytes | str):
-        number = int(str(reference if isinstance(reference, str) else reference.decode()).split()[0])
-        return pdf.objects[number]
-    return reference
-
-
 def _recolour(stream: Any, known: dict[RGB, CMYK], done: PrintReady) -> None:
     chunks = getattr(stream, "stream", None)
     if not isinstance(chunks, list):
@@ -127,12 +119,8 @@ def _marks(trim: list[float], bleed: float) -> bytes:
         for y, sy in ((y0, -1), (y1, 1)):
             lines.append((x + sx * start, y, x + sx * end, y))  # horizontal, on the trim line
             lines.append((x, y + sy * start, x, y + sy * end))  # vertical
-    path = b" ".join(
-        b"%s %s m %s %s l" % tuple(_number(v) for v in line) for line in lines
-    )
-    return (
-        b"/Artifact BMC q %s w 0 J [] 0 d 1 1 1 1 K %s S Q EMC\n" % (_number(MARK_WIDTH), path)
-    )
+    path = b" ".join(b"%s %s m %s %s l" % tuple(_number(v) for v in line) for line in lines)
+    return b"/Artifact BMC q %s w 0 J [] 0 d 1 1 1 1 K %s S Q EMC\n" % (_number(MARK_WIDTH), path)
 
 
 def make_print_ready(pdf: Any, known: dict[RGB, CMYK]) -> PrintReady:
@@ -151,9 +139,8 @@ def make_print_ready(pdf: Any, known: dict[RGB, CMYK]) -> PrintReady:
                     pdf.add_object(srgb)
                 extra["ColorSpace"] = pydyf.Array(("/ICCBased", srgb.reference))
             continue
-        if "N" in extra or "Length1" in extra or "Length2" in extra or "Type" in extra and (
-            extra.get("Type") in ("/Metadata", "/EmbeddedFile", "/XRef", "/ObjStm")
-        ):
+        skipped = extra.get("Type") in ("/Metadata", "/EmbeddedFile", "/XRef", "/ObjStm")
+        if skipped or any(key in extra for key in ("N", "Length1", "Length2", "Length3")):
             continue  # ICC profiles, fonts, metadata, attachments: no painting operators
         _recolour(obj, known, done)
     for number in pdf.pages["Kids"][::3]:

