@@ -4,15 +4,19 @@ marks in a slug outside the bleed (printready.py)."""
 from __future__ import annotations
 
 import re
+from importlib.resources import files
+from pathlib import Path
 
 import pymupdf
 import pypdf
 import pytest
+import weasyprint
+from PIL import Image
 
 from conftest import Built
 from pdfutil import outline_titles
 from reportpipe.pdfx import annotation_problems, colour_problems
-from reportpipe.printready import MM, palette, to_cmyk
+from reportpipe.printready import MM, PrintReady, make_print_ready, palette, to_cmyk
 
 A4 = (595.276, 841.89)
 BLEED, SLUG = 3 * MM, 10 * MM
@@ -127,3 +131,34 @@ def test_palette_pairs_screen_colours_with_print_inks() -> None:
     assert to_cmyk((255, 255, 255), inks) == ((0.0, 0.0, 0.0, 0.0), True)  # paper
     assert to_cmyk((0, 0, 0), inks) == ((0.0, 0.0, 0.0, 1.0), True)  # black ink only
     assert to_cmyk((255, 0, 0), inks) == ((0.0, 1.0, 1.0, 0.0), False)  # by formula
+
+
+def test_rgb_pictures_are_tagged_srgb_and_odd_colours_converted(tmp_path: Path) -> None:
+    """What the shipped report does not have: an RGB photo and a colour outside the palette."""
+    Image.new("RGB", (8, 8), (200, 40, 40)).save(tmp_path / "foto.png")
+    html = (
+        "<style>@page { size: A4; bleed: 3mm }</style><p style='color: rgb(10, 120, 30)'>Text</p>"
+        '<img src="foto.png" alt="Foto">'
+        '<svg width="40" height="40"><rect width="40" height="40" fill="#ff8000"/></svg>'
+    )
+    report: list[PrintReady] = []
+
+    def finish(document: object, pdf: object) -> None:
+        report.append(make_print_ready(pdf, {(255, 128, 0): (0.0, 0.5, 1.0, 0.0)}))
+
+    path = tmp_path / "print.pdf"
+    weasyprint.HTML(string=html, base_url=f"{tmp_path}/").write_pdf(path, finisher=finish)
+    [done] = report
+    assert done.unmatched == {(10, 120, 30)}  # the text colour: by formula, and reported
+    reader = pypdf.PdfReader(path)
+    assert list(colour_problems(reader)) == []
+    [image] = [
+        x.get_object()
+        for x in reader.pages[0]["/Resources"]["/XObject"].values()
+        if x.get_object()["/Subtype"] == "/Image"
+    ]
+    space = image["/ColorSpace"]
+    assert space[0] == "/ICCBased" and space[1].get_object()["/N"] == 3
+    srgb = (files("weasyprint") / "pdf" / "sRGB2014.icc").read_bytes()
+    assert space[1].get_object().get_data() == srgb  # WeasyPrint's sRGB profile
+    assert b"0 0.5 1 0 k" in reader.pages[0].get_contents().get_data()  # the palette's ink

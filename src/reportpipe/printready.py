@@ -148,8 +148,8 @@ def make_print_ready(pdf: Any, known: dict[RGB, CMYK]) -> PrintReady:
         done.pages += 1
         annotations = page.pop("Annots", None)
         done.annotations += len(annotations or ())
-        trim = [float(v) for v in page["TrimBox"]]
-        bleed_box = [float(v) for v in page.get("BleedBox", page["TrimBox"])]
+        trim = [float(v) for v in page.get("TrimBox", page["MediaBox"])]
+        bleed_box = [float(v) for v in page.get("BleedBox", trim)]
         bleed = min(trim[0] - bleed_box[0], trim[1] - bleed_box[1])
         bleed = min(bleed, bleed_box[2] - trim[2], bleed_box[3] - trim[3])
         x0, y0, x1, y1 = bleed_box
