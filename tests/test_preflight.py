@@ -33,8 +33,9 @@ def stream(data: bytes, entries: bytes = b"") -> bytes:
     return b"<< /Length %d %s >>\nstream\n" % (len(data), entries) + data + b"\nendstream"
 
 
-def write_pdf(path: Path, objects: list[bytes]) -> Path:
-    """A hand-written PDF with a correct xref; object 1 must be the catalog."""
+def write_pdf(path: Path, objects: list[bytes], trailer: bytes = b"") -> Path:
+    """A hand-written PDF with a correct xref; object 1 must be the catalog; `trailer`
+    adds entries to the trailer (such as `/Info 7 0 R`)."""
     out = bytearray(b"%PDF-1.7\n")
     offsets = []
     for number, body in enumerate(objects, 1):
@@ -43,8 +44,9 @@ def write_pdf(path: Path, objects: list[bytes]) -> Path:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+    out += b"trailer\n<< /Size %d /Root 1 0 R %s >>\nstartxref\n%d\n%%%%EOF\n" % (
         len(objects) + 1,
+        trailer,
         xref,
     )
     path.write_bytes(out)
@@ -175,11 +177,20 @@ def test_images_inside_forms_use_the_form_matrix(tmp_path: Path) -> None:
 
 def test_screen_pdf_fails_print_checks(built: Built) -> None:
     findings, _ = check(built.screen, "print")
-    assert messages(findings) == [
-        f"pages 1–{len(page_texts(built.screen))}: bleed is only 0.0 mm on some side; set `bleed: 3mm`",
+    pages = f"pages 1–{len(page_texts(built.screen))}"
+    assert messages(findings)[:3] == [
+        f"{pages}: bleed is only 0.0 mm on some side; set `bleed: 3mm`",
+        f"{pages}: the MediaBox leaves only 0.0 mm outside the BleedBox: crop marks need a slug of ≥ 5 mm beyond the bleed; build it with the print profile",
         "no output intent (/OutputIntents); build it with the print profile (PDF/X-4)",
-        "the XMP metadata does not declare PDF/X-4; build it with the print profile",
     ]
+    rest = "\n".join(messages(findings)[3:])
+    for problem in (
+        f"{pages}: DeviceRGB colour (rg operator); PDF/X-4 prints CMYK, gray or ICC-based colour",
+        "annotation(s) (links) inside the BleedBox; PDF/X allows none in the printed area",
+        "Trapped is not set to True or False (document info /Trapped); PDF/X needs it",
+        "the XMP metadata does not declare PDF/X-4 (GTS_PDFXVersion)",
+    ):
+        assert problem in rest
 
 
 def boxes_pdf(path: Path, page_boxes: list[bytes], catalog: bytes = b"") -> Path:
@@ -199,12 +210,12 @@ def boxes_pdf(path: Path, page_boxes: list[bytes], catalog: bytes = b"") -> Path
     [
         (b"/MediaBox [0 0 612 792]", "page 1: no TrimBox"),
         (
-            b"/MediaBox [-9 -9 621 801] /TrimBox [0 0 612 792] /BleedBox [-8.6 -8.6 620.6 800.6]",
+            b"/MediaBox [-23 -23 635 815] /TrimBox [0 0 612 792] /BleedBox [-8.6 -8.6 620.6 800.6]",
             "page 1: TrimBox is 612.0 × 792.0 pt, not A4",
         ),
         (b"/MediaBox [-9 -9 605 851] /TrimBox " + A4_BOX, "page 1: no BleedBox"),
         (
-            b"/MediaBox [-9 -9 605 851] /TrimBox "
+            b"/MediaBox [-23 -23 618 865] /TrimBox "
             + A4_BOX
             + b" /BleedBox [-5.67 -8.504 603.78 850.394]",
             "page 1: bleed is only 2.0 mm on some side",
@@ -212,6 +223,10 @@ def boxes_pdf(path: Path, page_boxes: list[bytes], catalog: bytes = b"") -> Path
         (
             b"/MediaBox " + A4_BOX + b" /TrimBox " + A4_BOX + b" /BleedBox " + A4_BLEED,
             "page 1: the MediaBox does not hold the BleedBox",
+        ),
+        (  # WeasyPrint's own sheet: exactly the bleed, no room for marks outside it
+            b"/MediaBox " + A4_BLEED + b" /TrimBox " + A4_BOX + b" /BleedBox " + A4_BLEED,
+            "page 1: the MediaBox leaves only 0.0 mm outside the BleedBox: crop marks need a slug of ≥ 5 mm",
         ),
     ],
 )
@@ -224,8 +239,8 @@ def test_page_box_faults(tmp_path: Path, boxes: bytes, problem: str) -> None:
 
 
 def test_good_boxes_and_landscape_a4_pass(tmp_path: Path) -> None:
-    portrait = b"/MediaBox [-20 -20 620 870] /TrimBox " + A4_BOX + b" /BleedBox " + A4_BLEED
-    landscape = b"/MediaBox [-9 -9 851 605] /TrimBox [0 0 841.89 595.276] /BleedBox [-8.504 -8.504 850.394 603.78]"
+    portrait = b"/MediaBox [-25 -25 625 875] /TrimBox " + A4_BOX + b" /BleedBox " + A4_BLEED
+    landscape = b"/MediaBox [-23 -23 865 619] /TrimBox [0 0 841.89 595.276] /BleedBox [-8.504 -8.504 850.394 603.78]"
     findings, _ = check(boxes_pdf(tmp_path / "ok.pdf", [portrait, landscape]), "print")
     assert not [m for m in messages(findings) if "Box" in m or "bleed" in m]
 

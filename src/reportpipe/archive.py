@@ -142,7 +142,14 @@ def _finding(project: Project, folder: Path, detail: object) -> Finding:
 
 
 def edition_info(
-    report: Report, warnings: list[Finding], *, offline: bool, links: str, tool: str
+    report: Report,
+    warnings: list[Finding],
+    *,
+    offline: bool,
+    links: str,
+    tool: str,
+    validator: str | None = None,
+    validation: list[str] | None = None,
 ) -> dict[str, str | list[str]]:
     """bag-info.txt: who, what and which edition, and what was (not) checked."""
     meta, edition = report.meta, report.edition
@@ -162,6 +169,9 @@ def edition_info(
             f"no: released with --offline ({links})" if offline else f"yes ({links})"
         ),
     }
+    if validator is not None:
+        info["Validator"] = validator
+        info["Validation"] = validation or []
     if warnings:
         info["Build-Warning"] = [str(w) for w in warnings]
     return info

@@ -18,12 +18,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportpipe import __version__
 from reportpipe.atomic import write_all_atomic, write_atomic
 from reportpipe.checks import CHECKS
 from reportpipe.findings import Finding, InputError, Level, error
 from reportpipe.project import Project, open_project
+
+if TYPE_CHECKING:
+    from reportpipe.validate import Validation
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
@@ -149,6 +153,16 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar="ADDRESS",
         help="send again to this recipient even if the ledger says it was served",
+    )
+    command(
+        "validate",
+        "validate the built PDFs with veraPDF (PDF/UA-1, PDF/A-3a)",
+        "Run veraPDF, the reference PDF/A and PDF/UA validator, on build/: the screen "
+        "edition as PDF/UA-1 and, when built (build --edition archive), the archive edition "
+        "as PDF/A-3a and PDF/UA-1. Each failed rule is printed with its clause, test number, "
+        "description and count. Exit 1 when a rule fails, 2 when veraPDF cannot run here "
+        "(the message says what to install; `nox -s validate` installs it). The print "
+        "edition (PDF/X-4) has no free validator: `check preflight` checks what it can.",
     )
     verify = command(
         "verify",
@@ -338,6 +352,14 @@ def release(project: Project, *, offline: bool) -> int:
             "rewritten; add a new edition at the top of editions: in source/report.yaml"
         )
         return EXIT_FINDINGS
+    from reportpipe.validate import ValidatorUnavailableError, toolchain
+
+    try:
+        toolchain()  # before the long part: an edition is archived only once validated
+    except ValidatorUnavailableError as exc:
+        print(f"release: error: veraPDF cannot run: {exc}", file=sys.stderr)
+        _say("release refused: the editions cannot be validated here; nothing archived")
+        return EXIT_INPUT
     bundle = source_bundle(project, report)
     rendering = render_editions(
         project, report, (SCREEN, PRINT, ARCHIVE), progress=_say, sources=bundle, cached=False
@@ -348,11 +370,21 @@ def release(project: Project, *, offline: bool) -> int:
     with tempfile.TemporaryDirectory(prefix="reportpipe-release-") as tmp:
         pdfs = {}
         for profile, data in rendering.pdfs.items():
-            if profile in (SCREEN, PRINT):
-                path = Path(tmp) / rendering.file_name(profile)
-                path.write_bytes(data)
-                pdfs[profile.name] = (path, f"archive/{version}/data/{path.name}")
+            path = Path(tmp) / rendering.file_name(profile)
+            path.write_bytes(data)
+            pdfs[profile.name] = (path, f"archive/{version}/data/{path.name}")
+        try:
+            validation = _validate_release(project, pdfs)
+        except ValidatorUnavailableError as exc:
+            print(f"release: error: veraPDF cannot run: {exc}", file=sys.stderr)
+            _say("release refused: the editions could not be validated; nothing archived")
+            return EXIT_INPUT
+        del pdfs[ARCHIVE.name]  # preflight knows the screen and print editions
         results = run_checks(project, report, rendering.html, CHECKS, offline=offline, pdfs=pdfs)
+    findings.extend(validation.findings())
+    verdicts = [v.summary() for v in validation.verdicts]
+    for verdict in verdicts:
+        _say(f"validate: {verdict}")
     for result in results:
         findings.extend(f for f in result.findings if f not in findings)
         for note in result.notes:
@@ -375,6 +407,8 @@ def release(project: Project, *, offline: bool) -> int:
         offline=offline,
         links=links_note,
         tool=f"reportpipe {__version__}",
+        validator=validation.validator,
+        validation=verdicts,
     )
     try:
         folder = write_bag(project, version, payload, info)
@@ -386,6 +420,17 @@ def release(project: Project, *, offline: bool) -> int:
         _say(f"  data/{item.name}  sha256 {hashlib.sha256(item.data).hexdigest()}")
     _say("commit the folder to keep it: git add archive/ && git commit")
     return EXIT_OK
+
+
+def _validate_release(project: Project, pdfs: dict[str, tuple[Path, str]]) -> Validation:
+    """veraPDF on the release's screen (PDF/UA-1) and archive (PDF/A-3a, PDF/UA-1) editions."""
+    from reportpipe.validate import Job
+    from reportpipe.validate import validate as run_validator
+
+    wanted = (("screen", "ua1"), ("archive", "3a"), ("archive", "ua1"))
+    jobs = [Job(pdfs[name][0], pdfs[name][1], flavour) for name, flavour in wanted]
+    _say("validating the screen and archive editions with veraPDF…")
+    return run_validator(jobs, cache=project.build / "cache" / "verapdf")
 
 
 def check(project: Project, which: str | None, *, offline: bool, strict: bool) -> int:
@@ -515,6 +560,38 @@ def _file_name(address: str) -> str:
     return re.sub(r"[^A-Za-z0-9@._+-]", "_", address).strip(".") or "recipient"
 
 
+def validate(project: Project) -> int:
+    from reportpipe.content import load_report
+    from reportpipe.validate import Job, ValidatorUnavailableError
+    from reportpipe.validate import validate as run_validator
+
+    stem = load_report(project).report.file_stem
+    screen, archive = project.build / f"{stem}.pdf", project.build / f"{stem}-archive.pdf"
+    if not screen.is_file():
+        raise InputError(
+            [error(project.shown(screen), None, "not built: run `reportpipe build` first")]
+        )
+    jobs = [Job(screen, project.shown(screen), "ua1")]
+    if archive.is_file():
+        jobs += [Job(archive, project.shown(archive), f) for f in ("3a", "ua1")]
+    else:
+        _say("validate: no archive edition in build/ (build --edition archive); not validated")
+    _say(f"validating {len(jobs)} PDF/profile pair(s) with veraPDF…")
+    try:
+        result = run_validator(jobs, cache=project.build / "cache" / "verapdf")
+    except ValidatorUnavailableError as exc:
+        print(f"validate: error: veraPDF cannot run: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    findings = result.findings()
+    notes = [result.validator, *(v.summary() for v in result.verdicts)]
+    _write_findings(project, "validate", findings, notes=notes)
+    _report(findings)
+    for note in notes:
+        _say(f"validate: {note}")
+    _say("validate: the print edition (PDF/X-4) has no free validator; see `check preflight`")
+    return EXIT_OK if result.passed else EXIT_FINDINGS
+
+
 def verify(project: Project, version: str | None, *, rebuild: bool) -> int:
     from reportpipe.archive import check_bag, rebuild_edition, versions
 
@@ -564,6 +641,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return check(project, args.which, offline=args.offline, strict=args.strict)
         if args.command == "distribute":
             return distribute(project, args.version, send=args.send, resend=args.resend)
+        if args.command == "validate":
+            return validate(project)
         if args.command == "verify":
             return verify(project, args.version, rebuild=args.rebuild)
     except InputError as exc:

@@ -39,6 +39,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 from reportpipe.atomic import write_atomic
 from reportpipe.content import OutputIntent
 from reportpipe.findings import Finding, error, warning
+from reportpipe.printready import PrintReady, make_print_ready, palette
 from reportpipe.project import Project
 
 # One documented subsetting path, whatever the machine has installed (see module doc).
@@ -86,12 +87,26 @@ class Profile:
     tagged: bool = True
     attach_sources: bool = False
     output_intent: bool = False
+    print_ready: bool = False  # CMYK only, no annotations, marks in a slug (printready.py)
+    pdfua: bool = False  # declare PDF/UA-1 too (for a PDF/A variant)
 
 
 SCREEN = Profile(name="screen", variant="pdf/ua-1", suffix="", look="screen")
-PRINT = Profile(name="print", variant="pdf/x-4", suffix="-print", look="print", output_intent=True)
+PRINT = Profile(
+    name="print",
+    variant="pdf/x-4",
+    suffix="-print",
+    look="print",
+    output_intent=True,
+    print_ready=True,
+)
 ARCHIVE = Profile(
-    name="archive", variant="pdf/a-3a", suffix="-archive", look="screen", attach_sources=True
+    name="archive",
+    variant="pdf/a-3a",
+    suffix="-archive",
+    look="screen",
+    attach_sources=True,
+    pdfua=True,
 )
 PROFILES = (SCREEN, PRINT)  # what `build` makes; `release` adds ARCHIVE
 
@@ -174,13 +189,53 @@ _FONT_FAILURE = re.compile(r"^Font-face .* cannot be loaded")
 _AT_LINE = re.compile(r"\bat (\d+):\d+")
 _DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
 
+#: PDF/UA identification for a PDF/A file: PDF/A allows only predefined XMP schemas
+#: unless an extension schema describes the others, so pdfuaid comes with its description.
+PDFUA_IN_PDFA = b"""<rdf:Description rdf:about="" \
+xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" \
+xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" \
+xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#"><pdfaExtension:schemas><rdf:Bag>\
+<rdf:li rdf:parseType="Resource">\
+<pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>\
+<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>\
+<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix><pdfaSchema:property><rdf:Seq>\
+<rdf:li rdf:parseType="Resource"><pdfaProperty:name>part</pdfaProperty:name>\
+<pdfaProperty:valueType>Integer</pdfaProperty:valueType>\
+<pdfaProperty:category>internal</pdfaProperty:category>\
+<pdfaProperty:description>Part of ISO 14289 the file conforms to</pdfaProperty:description>\
+</rdf:li></rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag></pdfaExtension:schemas>\
+</rdf:Description><rdf:Description rdf:about="" \
+xmlns:pdfuaid="http://www.aiim.org/pdfua/ns/id/" pdfuaid:part="1" />"""
 
-def _finisher(seed: bytes, intent: OutputIntent | None) -> Any:
+
+def _finisher(
+    seed: bytes,
+    intent: OutputIntent | None,
+    *,
+    print_ready: list[PrintReady] | None = None,
+    print_stylesheets: Sequence[str] = (),
+    pdfua: bool = False,
+) -> Any:
     """A WeasyPrint finisher that replaces PDF/X's random xmpMM:DocumentID by one derived
-    from `seed` and names the output intent as `intent` says."""
+    from `seed` and names the output intent as `intent` says. With `print_ready` (a list
+    to report into) it also makes the print edition PDF/X-4-clean (see printready.py),
+    taking CMYK values from `print_stylesheets`; with `pdfua` it declares PDF/UA-1 in the
+    XMP of a PDF/A file."""
     stable = f"xmp.did:{uuid.UUID(bytes=hashlib.sha256(seed).digest()[:16])}".encode()
 
     def finish(document: Any, pdf: Any) -> None:
+        if print_ready is not None:
+            print_ready.append(make_print_ready(pdf, palette(print_stylesheets)))
+        if pdfua:
+            for obj in pdf.objects:
+                chunks = getattr(obj, "stream", None)
+                if getattr(obj, "extra", {}).get("Type") == "/Metadata" and chunks:
+                    obj.stream = [
+                        c.replace(b"</rdf:RDF>", PDFUA_IN_PDFA + b"</rdf:RDF>", 1)
+                        if isinstance(c, bytes) and b"pdfaid:part" in c
+                        else c
+                        for c in chunks
+                    ]
         if intent is not None:
             for entry in pdf.catalog.get("OutputIntents", []):
                 entry["OutputConditionIdentifier"] = pydyf.String(intent.identifier)
@@ -226,6 +281,10 @@ def render_pdf(
     font_config = FontConfiguration()
     color_profiles: dict[str, Any] = {}  # filled by @color-profile rules
     findings: list[Finding] = []
+    print_ready: list[PrintReady] | None = [] if profile.print_ready else None
+    sheets_text = (
+        [project.located(s).read_text("utf-8") for s in stylesheets] if profile.print_ready else []
+    )
     _SUBSET_CACHE[:] = [font_cache] if font_cache else []
     with _captured() as log, _source_date_epoch(epoch):
         try:
@@ -256,7 +315,13 @@ def render_pdf(
                 pdf_tags=profile.tagged,
                 pdf_identifier=identifier,
                 attachments=list(attachments),
-                finisher=_finisher(identifier + profile.name.encode(), intent),
+                finisher=_finisher(
+                    identifier + profile.name.encode(),
+                    intent,
+                    print_ready=print_ready,
+                    print_stylesheets=sheets_text,
+                    pdfua=profile.pdfua,
+                ),
             )
         except URLFetchingError as exc:  # WeasyPrint lets some fetch errors through
             if not fetcher.problems:
@@ -286,5 +351,17 @@ def render_pdf(
             findings.append(make(str(origin), int(at.group(1)) if at else None, message))
         else:
             findings.append(make(shown_html, None, f"WeasyPrint ({profile.name}): {message}"))
+    for done in print_ready or ():
+        for rgb in sorted(done.unmatched):
+            shown = "#{:02x}{:02x}{:02x}".format(*rgb)
+            findings.append(
+                warning(
+                    shown_html,
+                    None,
+                    f"print edition: colour {shown} has no CMYK value in the print stylesheet "
+                    "(a custom property with this value in report.css and a device-cmyk() one "
+                    "in print.css); it was converted by formula",
+                )
+            )
     pages = len(document.pages) if document else 0
     return Rendered(pdf=pdf, pages=pages, findings=tuple(findings))

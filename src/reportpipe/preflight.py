@@ -1,5 +1,6 @@
 """Preflight of a built PDF with pypdf: fonts embedded, pictures sharp enough, and what the
-edition's profile needs (PDF/X-4 boxes and output intent; PDF/UA-1 tags and metadata). Fonts
+edition's profile needs (PDF/X-4 boxes with a slug, output intent, and the rules of
+pdfx.py; PDF/UA-1 tags and metadata). Fonts
 and pictures come from running the content streams: WeasyPrint's pages share one resource dict."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pypdf.generic import BooleanObject, ContentStream, IndirectObject
 
 from reportpipe.checkconfig import PreflightConfig
 from reportpipe.findings import Finding, error, warning
+from reportpipe.pdfx import pdfx_problems
 
 # pypdf logs what it repairs in damaged files; the findings say it once, in our words.
 logging.getLogger("pypdf").addHandler(logging.NullHandler())
@@ -27,6 +29,7 @@ Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 with x0 <= x1, y0 <= 
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 MM = 72 / 25.4
 A4 = (595.276, 841.89)
+MIN_SLUG = 5 * MM  # sheet beyond the bleed, for the crop marks
 _FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 _PDFUA1 = re.compile(r"""pdfuaid:part\s*=\s*["']1["']|<pdfuaid:part>\s*1\s*<""")
 _DC_TITLE = re.compile(r"<dc:title>(?:(?!</dc:title>).)*?<rdf:li[^>]*>\s*[^<\s]", re.DOTALL)
@@ -163,6 +166,12 @@ def _box_problems(page: Any) -> list[str]:
         problems.append(f"bleed is only {reach / MM:.1f} mm on some side; set `bleed: 3mm`")
     if media is None or _reach(bleed, media) < -0.01:
         problems.append("the MediaBox does not hold the BleedBox; make the sheet hold the bleed")
+    elif (slug := _reach(bleed, media)) < MIN_SLUG - 0.01:
+        problems.append(
+            f"the MediaBox leaves only {slug / MM:.1f} mm outside the BleedBox: crop marks "
+            f"need a slug of ≥ {MIN_SLUG / MM:.0f} mm beyond the bleed; build it with the "
+            "print profile"
+        )
     return problems
 
 
@@ -190,8 +199,8 @@ def _check_print(reader: PdfReader) -> Iterator[str]:
     elif (space := bytes(profile.get_data()[16:20])) != b"CMYK":
         shown = space.decode("latin-1").strip() or "unknown"
         yield f"the output intent profile is {shown}, not CMYK; use the printer's CMYK profile"
-    if "PDF/X-4" not in _xmp(reader):
-        yield "the XMP metadata does not declare PDF/X-4; build it with the print profile"
+    for problem in pdfx_problems(reader, _xmp(reader)):  # colours, annotations, metadata
+        yield problem
 
 
 def _check_screen(reader: PdfReader) -> Iterator[str]:
