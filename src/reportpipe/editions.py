@@ -21,7 +21,8 @@ from reportpipe.fonts import vendored_families
 from reportpipe.pdf import Profile, Rendered, render_pdf
 from reportpipe.project import Project
 from reportpipe.render import context_for, render_html
-from reportpipe.yamlfile import read_text
+from reportpipe import gate
+from reportpipe.yamlfile import MAX_TEXT_BYTES, read_text
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def render_document(project: Project, report: Report) -> tuple[str, tuple[CrossF
     """The report's one HTML document and the figures in it."""
     figure_css = project.styles / "figure.css"
     stylesheet = (
-        read_text(_checked(project, figure_css), project.shown(figure_css))
+        read_text(_checked(project, figure_css), project.shown(figure_css), roots=project.roots)
         if (figure_css.exists() or figure_css.is_symlink())
         else ""
     )
@@ -77,7 +78,7 @@ def render_editions(
     name = report.file_stem
     identifier = _identifier(project, html)
     intent = load_output_intent(project)
-    families = vendored_families(project.styles / "fonts")
+    families = vendored_families(project.styles / "fonts", project.roots)
 
     def render(profile: Profile) -> Rendered:
         sheets = [project.styles / "report.css", project.styles / f"{profile.look}.css"]
@@ -157,6 +158,10 @@ def _checked(project: Project, stylesheet: Path) -> Path:
         raise InputError([error(shown, None, "points outside the project; copy the file in")])
     if not stylesheet.is_file():
         raise InputError([error(shown, None, "is not a file; a stylesheet is a .css file")])
+    try:
+        gate.check(stylesheet, project.roots, limit=MAX_TEXT_BYTES)
+    except gate.Refusal as exc:
+        raise InputError([error(shown, None, str(exc))]) from None
     return stylesheet
 
 

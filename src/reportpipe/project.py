@@ -42,12 +42,17 @@ class Project:
         except ValueError:
             return str(path)
 
+    @property
+    def roots(self) -> tuple[Path, ...]:
+        """The folders a build may read (see gate.py); each is a real folder, not a
+        symlink (open_project refuses those)."""
+        return tuple(self.root / name for name in INPUT_FOLDERS)
+
     def inside(self, path: Path) -> Path | None:
         """`path` fully resolved (symlinks too) if it stays inside source/ or styles/ of
         the project, else None: a build reads nothing else."""
         resolved = path.resolve()
-        folders = (self.root / name for name in INPUT_FOLDERS)
-        return resolved if any(resolved.is_relative_to(f.resolve()) for f in folders) else None
+        return resolved if any(resolved.is_relative_to(f) for f in self.roots) else None
 
     def pdf_inputs(self) -> list[Path]:
         """Every file a PDF is made from, in a stable order: the one list that the
@@ -59,6 +64,18 @@ class Project:
                     continue
                 if any(path.match(p) for p in NOT_IN_THE_PDF) or self.inside(path) is None:
                     continue
+                if not _decodable(path):
+                    raise InputError(
+                        [
+                            error(
+                                self.shown(path).encode(errors="surrogateescape").decode(
+                                    errors="backslashreplace"
+                                ),
+                                None,
+                                "the file name is not valid UTF-8; rename or remove the file",
+                            )
+                        ]
+                    )
                 found.append(path)
         return sorted(found, key=lambda p: p.relative_to(self.root).as_posix())
 
@@ -75,6 +92,14 @@ class Project:
         return self.inside(base / reference)
 
 
+def _decodable(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def project_url(path: str) -> str:
     """A URL, relative to the project folder, for a project-relative POSIX path."""
     return quote(path)
@@ -89,6 +114,19 @@ def open_project(directory: Path, *, with_content: bool = True) -> Project:
     project = Project(root)
     if not with_content:
         return project
+    linked = [p for p in (project.source, project.styles) if p.is_symlink()]
+    if linked:
+        raise InputError(
+            [
+                error(
+                    project.shown(p),
+                    None,
+                    "is a symlink to a folder elsewhere; a project's folders must be real "
+                    "folders inside it",
+                )
+                for p in linked
+            ]
+        )
     missing = [p for p in (project.source, project.styles) if not p.is_dir()]
     if missing:
         raise InputError(

@@ -17,8 +17,10 @@ from markupsafe import Markup
 from reportpipe import __version__
 from reportpipe.content import Report
 from reportpipe.figure import CrossFigure, Variant
+from reportpipe import gate
 from reportpipe.findings import InputError, error
 from reportpipe.project import Project
+from reportpipe.yamlfile import MAX_TEXT_BYTES
 
 TEMPLATE = "report.html.j2"
 
@@ -41,21 +43,28 @@ def context_for(report: Report, figures: list[CrossFigure]) -> TemplateContext:
     )
 
 
-class _ProjectLoader(jinja2.FileSystemLoader):
-    """Loads templates of the project only: a template that is a symlink out of the
-    project is refused like any other read outside it."""
+class _ProjectLoader(jinja2.BaseLoader):
+    """Loads templates of the project only, through the gate: a template that is a
+    symlink out of the project, a pipe or a device is refused like any other read."""
 
     def __init__(self, project: Project) -> None:
-        super().__init__(project.templates)
         self.project = project
 
     def get_source(
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str, Callable[[], bool]]:
-        source, filename, uptodate = super().get_source(environment, template)
-        if self.project.inside(Path(filename)) is None:
-            raise jinja2.TemplateNotFound(f"{template} (it points outside the project)")
-        return source, filename, uptodate
+        parts = template.split("/")
+        if any(part in ("", ".", "..") for part in parts):
+            raise jinja2.TemplateNotFound(template)
+        path = self.project.templates.joinpath(*parts)
+        if not path.exists() and not path.is_symlink():
+            raise jinja2.TemplateNotFound(template)
+        try:
+            data = gate.read(path, self.project.roots, limit=MAX_TEXT_BYTES)
+        except gate.Refusal as exc:
+            raise jinja2.TemplateNotFound(f"{template} ({exc})") from None
+        source = data.decode("utf-8")  # UnicodeDecodeError is reported by render_template
+        return source, str(path), lambda: False
 
 
 def _environment(project: Project) -> jinja2.Environment:
