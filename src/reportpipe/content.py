@@ -20,9 +20,16 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valida
 from reportpipe import gate
 from reportpipe.fields import fill, template_problem
 from reportpipe.findings import Finding, InputError, Level, error
-from reportpipe.markdown import Fragment, Heading, ResolvedImage, render_markdown
+from reportpipe.markdown import Fragment, Heading, ResolvedImage, deepest_line, render_markdown
 from reportpipe.pictures import picture_problem
 from reportpipe.project import Project, project_url
+from reportpipe.timebound import (
+    DeepRecursionError,
+    TookTooLongError,
+    WorkerFailedError,
+    markdown_seconds,
+    run_bounded,
+)
 from reportpipe.yamlfile import LocatedDict, line_of, load_mapping, read_text
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -364,7 +371,37 @@ def _chapter(
         credit = credits.credit(key) if credits and key in credits.pictures else None
         return ResolvedImage(target.relative_to(project.root).as_posix(), key, credit)
 
-    return Chapter(shown, render_markdown(text, shown=shown, resolve_image=resolve))
+    seconds = markdown_seconds()
+    try:
+        fragment = run_bounded(
+            lambda: render_markdown(text, shown=shown, resolve_image=resolve), seconds
+        )
+    except TookTooLongError:
+        raise InputError(
+            [
+                error(
+                    shown,
+                    None,
+                    f"converting the Markdown took longer than {seconds:g} s (the bound per "
+                    "content file); look for very long runs of [ or * and split them",
+                )
+            ]
+        ) from None
+    except DeepRecursionError:
+        raise InputError(
+            [
+                error(
+                    shown,
+                    deepest_line(text),
+                    "lists or quotes nested too deeply to be content; flatten them",
+                )
+            ]
+        ) from None
+    except WorkerFailedError as exc:
+        raise InputError([error(shown, None, f"the Markdown cannot be converted ({exc})")]) from None
+    return Chapter(shown, fragment)
+
+
 
 
 def _check_chapters(
