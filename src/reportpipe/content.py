@@ -331,7 +331,9 @@ def _check_pictures(
 ) -> None:
     problem = template_problem(pictures.value.credit_line, Picture.model_fields)
     if problem:
-        findings.append(error(pictures.shown, pictures.line("credit_line"), f"credit_line: {problem}"))
+        findings.append(
+            error(pictures.shown, pictures.line("credit_line"), f"credit_line: {problem}")
+        )
         return
     for name in pictures.value.pictures:
         path = project.resolve_reference(project.source, name)
@@ -398,10 +400,10 @@ def _chapter(
             ]
         ) from None
     except WorkerFailedError as exc:
-        raise InputError([error(shown, None, f"the Markdown cannot be converted ({exc})")]) from None
+        raise InputError(
+            [error(shown, None, f"the Markdown cannot be converted ({exc})")]
+        ) from None
     return Chapter(shown, fragment)
-
-
 
 
 def _check_chapters(

@@ -266,7 +266,8 @@ def _origins(project: Project, report: Report) -> dict[str, tuple[str, int | Non
     origins: dict[str, tuple[str, int | None]] = {}
     scenarios = project.source / "scenarios.yaml"
     shown = project.shown(scenarios)
-    located = load_mapping(scenarios, shown, roots=project.roots)  # already validated: only its lines are wanted
+    # already validated: only its lines are wanted
+    located = load_mapping(scenarios, shown, roots=project.roots)
     for i, scenario in enumerate(report.scenarios):
         for j, group in enumerate(scenario.groups):
             line = line_of(located, ("scenarios", i, "groups", j, "picture"))

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportpipe import gate
 from reportpipe.bundle import make_bundle
 from reportpipe.content import Report, load_output_intent
 from reportpipe.figure import CrossFigure, Variant, build_cross
@@ -21,7 +22,6 @@ from reportpipe.fonts import vendored_families
 from reportpipe.pdf import Profile, Rendered, render_pdf
 from reportpipe.project import Project
 from reportpipe.render import context_for, render_html
-from reportpipe import gate
 from reportpipe.yamlfile import MAX_TEXT_BYTES, read_text
 
 

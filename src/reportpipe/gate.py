@@ -31,7 +31,7 @@ from reportpipe.findings import InputError, error
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
-class Refusal(Exception):
+class Refusal(Exception):  # noqa: N818 - a refusal, not an error of the program
     """A file the gate will not open; the message says why, for people."""
 
 
@@ -42,7 +42,7 @@ def _within(path: Path, folder: Path) -> bool:
 def locate(path: Path, roots: Sequence[Path]) -> Path:
     """The real path of `path` if it may be read, else raise Refusal. `roots` are absolute
     folders that are their own real paths (no symlinks in them)."""
-    written = Path(os.path.normpath(os.path.abspath(path)))
+    written = Path(os.path.normpath(path.absolute()))
     if not any(_within(written, root) for root in roots):
         raise Refusal("is outside the project's folders; copy the file in")
     try:
@@ -60,7 +60,7 @@ def check(path: Path, roots: Sequence[Path], *, limit: int = MAX_FILE_BYTES) -> 
     """`path`'s real path if it is a regular file inside the roots within `limit` bytes."""
     real = locate(path, roots)
     try:
-        info = os.stat(real)
+        info = real.stat()
     except OSError as exc:
         raise Refusal(f"cannot be read ({exc.strerror})") from None
     _regular(info, limit)

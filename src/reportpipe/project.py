@@ -68,9 +68,9 @@ class Project:
                     raise InputError(
                         [
                             error(
-                                self.shown(path).encode(errors="surrogateescape").decode(
-                                    errors="backslashreplace"
-                                ),
+                                self.shown(path)
+                                .encode(errors="surrogateescape")
+                                .decode(errors="backslashreplace"),
                                 None,
                                 "the file name is not valid UTF-8; rename or remove the file",
                             )

@@ -14,10 +14,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from reportpipe import __version__
+from reportpipe import __version__, gate
 from reportpipe.content import Report
 from reportpipe.figure import CrossFigure, Variant
-from reportpipe import gate
 from reportpipe.findings import InputError, error
 from reportpipe.project import Project
 from reportpipe.yamlfile import MAX_TEXT_BYTES

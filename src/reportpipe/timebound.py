@@ -9,6 +9,7 @@ no fork, the work runs in-process (bounded only by the command's --timeout).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import select
@@ -66,22 +67,23 @@ def run_bounded(work: Callable[[], T], seconds: float) -> T:
                 outcome: tuple[str, object] = ("ok", work())
             except RecursionError:
                 outcome = ("recursion", None)
-            except Exception as exc:  # noqa: BLE001 - reported to the parent as text
+            except Exception as exc:
                 outcome = ("failed", f"{type(exc).__name__}: {exc}")
             data = pickle.dumps(outcome)
             view = memoryview(data)
             while view:
                 view = view[os.write(writer, view) :]
-        except BaseException:  # noqa: BLE001 - a worker never returns into the caller
+        except BaseException:
             status = 1
         finally:
             os._exit(status)
     os.close(writer)
     done = False
     try:
-        data = _read_until(reader, time.monotonic() + seconds)
-        if data is None:
+        answer = _read_until(reader, time.monotonic() + seconds)
+        if answer is None:
             raise TookTooLongError(seconds)
+        data = answer
         os.waitpid(pid, 0)
         done = True
     finally:
@@ -90,7 +92,7 @@ def run_bounded(work: Callable[[], T], seconds: float) -> T:
             _kill(pid)
     if not data:
         raise WorkerFailedError("the worker ended without an answer")
-    kind, value = pickle.loads(data)  # noqa: S301 - from our own forked process
+    kind, value = pickle.loads(data)
     if kind == "recursion":
         raise DeepRecursionError
     if kind == "failed":
@@ -101,7 +103,7 @@ def run_bounded(work: Callable[[], T], seconds: float) -> T:
 
 def _read_until(fd: int, deadline: float) -> bytes | None:
     """Everything written to `fd` until it closes, or None at the deadline."""
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -116,11 +118,7 @@ def _read_until(fd: int, deadline: float) -> bytes | None:
 
 
 def _kill(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
