@@ -501,9 +501,10 @@ def distribute(
     )
     if outcome.failed:
         _say("run the same command again to retry the failed ones")
-    if outcome.uncertain:
+    uncertain = [*outcome.uncertain, *sorted(state.uncertain - again)]
+    if uncertain:
         _say("uncertain (handed over, no final answer; never resent by themselves):")
-        for address in outcome.uncertain:
+        for address in uncertain:
             _say(f"  {address}")
         _say(f"check with them; resend one with --resend ADDRESS (see --status {version})")
     return EXIT_FINDINGS if outcome.failed or outcome.uncertain else EXIT_OK
