@@ -339,6 +339,10 @@ def _check_pictures(
         path = project.resolve_reference(project.source, name)
         if path is None or not path.is_file():
             problem = "is not a file inside source/"
+            try:
+                gate.check(project.source / name, project.roots)
+            except gate.Refusal as exc:
+                problem += f" ({exc})"
         else:
             problem = picture_problem(path, project.roots)
         if problem:

@@ -34,15 +34,27 @@ class _Loader(yaml.SafeLoader):
         try:
             return super().construct_object(node, deep=deep)
         except (ValueError, OverflowError, TypeError) as exc:
-            raise yaml.constructor.ConstructorError(
+            raise _ValueProblem(
                 None, None, f"{_scalar(node)}: {_why(exc)}", node.start_mark
             ) from None
+
+
+class _ValueProblem(yaml.constructor.ConstructorError):
+    """A well-formed YAML value that Python cannot hold."""
 
 
 def _scalar(node: yaml.Node) -> str:
     value = node.value if isinstance(node, yaml.ScalarNode) else node.tag
     text = str(value)
     return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _code(character: object) -> int:
+    return (
+        ord(character)
+        if isinstance(character, str) and len(character) == 1
+        else int(str(character))
+    )
 
 
 def _why(exc: Exception) -> str:
@@ -143,7 +155,8 @@ def load_mapping(path: Path, shown: str, *, roots: Sequence[Path]) -> LocatedDic
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        raise InputError([error(shown, line, f"YAML syntax: {problem}")]) from None
+        kind = "YAML value" if isinstance(exc, _ValueProblem) else "YAML syntax"
+        raise InputError([error(shown, line, f"{kind}: {problem}")]) from None
     except yaml.reader.ReaderError as exc:
         # a NUL byte or another control character YAML does not allow
         line = text.count("\n", 0, exc.position) + 1
@@ -152,7 +165,8 @@ def load_mapping(path: Path, shown: str, *, roots: Sequence[Path]) -> LocatedDic
                 error(
                     shown,
                     line,
-                    f"YAML syntax: character {exc.character!r} is not allowed in YAML text",
+                    f"YAML syntax: the character U+{_code(exc.character):04X} is not allowed "
+                    "in YAML text",
                 )
             ]
         ) from None
