@@ -38,8 +38,8 @@ def test_regular_files_inside_any_root_are_read(roots: tuple[Path, Path]) -> Non
     ("make", "reason"),
     [
         (lambda s, o: os.mkfifo(s / "x"), "is not a regular file (a named pipe"),
-        (lambda s, o: (s / "x").symlink_to("/dev/zero"), "is a symlink to a file outside"),
-        (lambda s, o: (s / "x").symlink_to(o), "is a symlink to a file outside"),
+        (lambda s, o: (s / "x").symlink_to("/dev/zero"), "is a symlink that points outside"),
+        (lambda s, o: (s / "x").symlink_to(o), "is a symlink that points outside"),
         (lambda s, o: (s / "x").mkdir(), "is a folder, not a file"),
         (lambda s, o: (s / "x").write_bytes(b"y" * 101), "the file is 101 bytes; the limit is 100"),
         (lambda s, o: None, "file not found"),

@@ -44,7 +44,7 @@ def locate(path: Path, roots: Sequence[Path]) -> Path:
     folders that are their own real paths (no symlinks in them)."""
     written = Path(os.path.normpath(path.absolute()))
     if not any(_within(written, root) for root in roots):
-        raise Refusal("is outside the project's folders; copy the file in")
+        raise Refusal("points outside the project's folders; copy the file in")
     try:
         real = written.resolve(strict=True)
     except FileNotFoundError:
@@ -52,7 +52,7 @@ def locate(path: Path, roots: Sequence[Path]) -> Path:
     except (OSError, RuntimeError) as exc:  # a symlink loop, a name too long
         raise Refusal(f"cannot be resolved ({exc})") from None
     if not any(_within(real, root.resolve()) for root in roots):
-        raise Refusal("is a symlink to a file outside the project's folders; copy the file in")
+        raise Refusal("is a symlink that points outside the project's folders; copy the file in")
     return real
 
 
