@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
+from reportpipe import gate
 from reportpipe.findings import InputError, error
 
 #: The folders a build reads; nothing else of the project folder goes into a PDF.
@@ -73,6 +74,18 @@ class Project:
                                 .decode(errors="backslashreplace"),
                                 None,
                                 "the file name is not valid UTF-8; rename or remove the file",
+                            )
+                        ]
+                    )
+                if (size := path.stat().st_size) > gate.MAX_FILE_BYTES:
+                    raise InputError(
+                        [
+                            error(
+                                self.shown(path),
+                                None,
+                                f"the file is {size / 2**20:.0f} MB; files under source/ and "
+                                f"styles/ may be at most {gate.MAX_FILE_BYTES // 2**20} MB "
+                                "(each goes into the archived source bundle)",
                             )
                         ]
                     )
