@@ -18,12 +18,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportpipe import __version__
 from reportpipe.atomic import write_all_atomic, write_atomic
 from reportpipe.checks import CHECKS
 from reportpipe.findings import Finding, InputError, Level, error
 from reportpipe.project import Project, open_project
+
+if TYPE_CHECKING:
+    from reportpipe.distribution import DistributionFile
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
@@ -425,14 +429,14 @@ def distribute(
         raise InputError(
             [error("archive", None, f"no archived edition {version}: release it first")]
         )
+    distribution = load_distribution(project)
+    if status:
+        return _delivery_status(project, version, distribution)
     problems = check_bag(project, version)
     if problems:
         _report(problems)
         _say(f"edition {version} no longer matches its checksums: nothing sent")
         return EXIT_FINDINGS
-    distribution = load_distribution(project)
-    if status:
-        return _delivery_status(project, version, distribution)
     meta = archived_report(project, version)
     pdf = archive_root(project) / version / "data" / f"{meta.file_stem(version)}.pdf"
     edition = archived_edition(meta, version, pdf)
@@ -510,11 +514,11 @@ def distribute(
     return EXIT_FINDINGS if outcome.failed or outcome.uncertain else EXIT_OK
 
 
-def _delivery_status(project: Project, version: str, distribution: object) -> int:
+def _delivery_status(project: Project, version: str, distribution: DistributionFile) -> int:
+    """Each recipient's state in the ledger; sends nothing, needs no server."""
     from reportpipe.archive import archive_root
-    from reportpipe.distribution import LEDGER, DistributionFile, delivery_status, read_ledger
+    from reportpipe.distribution import LEDGER, delivery_status, read_ledger
 
-    assert isinstance(distribution, DistributionFile)
     ledger_path = archive_root(project) / version / LEDGER
     rows = delivery_status(distribution, read_ledger(ledger_path))
     _say(f"edition {version}, as recorded in {project.shown(ledger_path)}:")

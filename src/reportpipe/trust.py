@@ -50,7 +50,10 @@ def committed_unchanged(root: Path, version: str, beside: Sequence[str] = ()) ->
     folder = f"archive/{version}"
     probe = _git(root, "rev-parse", "--is-shallow-repository")
     if probe.returncode != 0:
-        raise UntrustedArchiveError("the project is not a git checkout")
+        said = (probe.stderr.strip().splitlines() or [""])[0]
+        if "not a git repository" in said or not said:
+            raise UntrustedArchiveError("the project is not a git checkout")
+        raise UntrustedArchiveError(f"git cannot read the project ({said})")
     if probe.stdout.strip() == "true":
         raise UntrustedArchiveError(
             "the clone is shallow, so the commit that added the edition cannot be proven; "
