@@ -208,3 +208,14 @@ def test_check_is_bounded_by_timeout(project: Path) -> None:
     assert time.monotonic() - started < 30
     assert result.code == 2, result.out + result.err
     assert "check: error: stopped after 3 s (--timeout)" in result.err
+
+
+def test_status_needs_no_server_and_shows_who_has_nothing_yet(project: Path) -> None:
+    pdf = next((project / "archive" / VERSION / "data").glob("*-print.pdf"))
+    pdf.write_bytes(pdf.read_bytes() + b"%")  # even a bag that no longer verifies
+    result = run_cli("distribute", VERSION, "--status", "--project", str(project))
+    assert result.code == 0, result.err
+    assert f"0 sent, 0 failed, 0 uncertain, {len(RECIPIENTS)} not sent" in result.out
+    rows = [line.split() for line in result.out.splitlines() if line.startswith("  ")]
+    assert [(r[0], " ".join(r[1:])) for r in rows] == [(a, "not sent") for a in RECIPIENTS]
+    assert not (project / "archive" / VERSION / "deliveries.jsonl").exists()
