@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import shutil
+import subprocess
 import tarfile
 from pathlib import Path
 
@@ -174,8 +175,16 @@ def test_verify_unknown_version_is_a_usage_error(released: Path) -> None:
 
 
 def test_rebuild_reproduces_the_archived_bytes(released: Path) -> None:
-    result = run_cli("verify", "--rebuild", VERSION, "--project", str(released.parent.parent))
+    # not committed to git: the archived engine runs only when the user vouches for it
+    result = run_cli(
+        "verify", "--rebuild", "--trust-archive", VERSION, "--project", str(released.parent.parent)
+    )
     assert result.code == 0, result.out + result.err
+    assert "the project is not a git checkout; running its engine anyway" in result.out
+    assert f"running the engine archived in archive/{VERSION}/data/{NAME}-source.tar.gz" in (
+        result.out
+    )
+    assert "Python sockets disabled" in result.out
     assert "1.0.0: ok" in result.out
 
 
@@ -188,7 +197,7 @@ def test_rebuild_detects_a_pdf_that_is_not_what_the_sources_give(
     screen = bag_dir / "data" / f"{NAME}.pdf"
     screen.write_bytes(screen.read_bytes() + b"% appended by someone\n")
     bagit.Bag(str(bag_dir)).save(manifests=True)  # a consistent bag around a foreign PDF
-    result = run_cli("verify", "--rebuild", "--project", str(root))
+    result = run_cli("verify", "--rebuild", "--trust-archive", "--project", str(root))
     assert result.code == 1
     assert f"archive/{VERSION}/data/{NAME}.pdf: error: rebuilt PDF differs" in result.err
 
@@ -210,8 +219,9 @@ def test_interrupted_release_leaves_no_edition_behind(
 def test_the_committed_archive_verifies_and_rebuilds(tmp_path: Path) -> None:
     archived = REPO / "archive"
     assert (archived / VERSION / "bagit.txt").is_file(), "release 1.0.0 is committed"
-    root = tmp_path / "repo"
-    root.mkdir()
-    shutil.copytree(archived, root / "archive")
+    root = tmp_path / "clone"  # a fresh clone, as CI has: git proves the archive unchanged
+    subprocess.run(["git", "clone", "--quiet", str(REPO), str(root)], check=True, timeout=120)
     result = run_cli("verify", "--rebuild", "--project", str(root))
     assert result.code == 0, result.out + result.err
+    assert f"{VERSION}: archive/{VERSION}/ is as commit " in result.out
+    assert "1.0.0: ok" in result.out

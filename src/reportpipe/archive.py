@@ -19,6 +19,7 @@ import sys
 import tarfile
 import tempfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -30,6 +31,7 @@ from reportpipe.bundle import ENGINE, unpack_bundle
 from reportpipe.content import Report, ReportFile
 from reportpipe.findings import Finding, InputError, error, warning
 from reportpipe.project import Project
+from reportpipe.trust import without_network
 
 # bagit logs each checksum it recomputes and each mismatch; our findings say it once.
 logging.getLogger("bagit").addHandler(logging.NullHandler())
@@ -113,7 +115,48 @@ def check_bag(project: Project, version: str) -> list[Finding]:
     except (bagit.BagError, ValueError, UnicodeError, KeyError, OSError) as exc:
         # bagit raises plain Python errors on some damaged tag files
         return [error(shown, None, f"not a valid bag ({type(exc).__name__}: {exc})")]
-    return []
+    return _unaccounted(project, folder, bag)
+
+
+#: The one file in archive/<version>/ that is not part of the bag: the delivery record,
+#: written after the release (distribution.LEDGER).
+BESIDE_THE_BAG = ("deliveries.jsonl",)
+
+
+def _unaccounted(project: Project, folder: Path, bag: bagit.Bag) -> list[Finding]:
+    """Every file of the edition's folder the bag does not account for (bagit checks
+    the payload under data/ only), and missing tag manifests: without them a changed
+    bag-info.txt or manifest goes unnoticed."""
+    findings = []
+    algorithms = sorted(bag.algorithms)
+    for algorithm in algorithms:
+        if not (folder / f"tagmanifest-{algorithm}.txt").is_file():
+            findings.append(
+                error(
+                    project.shown(folder / f"tagmanifest-{algorithm}.txt"),
+                    None,
+                    "tag manifest missing: the edition's tag files cannot be proven unchanged",
+                )
+            )
+    # What a release writes, and nothing else (an extra tag file, even one listed in a
+    # re-hashed tag manifest, is not part of an edition reportpipe archived).
+    accounted = {"bagit.txt", "bag-info.txt", *BESIDE_THE_BAG}
+    accounted |= {f"{kind}-{a}.txt" for a in algorithms for kind in ("manifest", "tagmanifest")}
+    for path in sorted(folder.rglob("*")):
+        if path.is_dir() and not path.is_symlink():
+            continue
+        name = path.relative_to(folder).as_posix()
+        if name.startswith("data/") and not path.is_symlink():
+            continue  # the payload: bagit has checked it against the manifests
+        if name not in accounted or path.is_symlink() or not path.is_file():
+            findings.append(
+                error(
+                    project.shown(path),
+                    None,
+                    "not part of the archived edition (no manifest lists it): remove it",
+                )
+            )
+    return findings
 
 
 def _completeness(bag: bagit.Bag, folder: Path) -> list[object]:
@@ -177,9 +220,12 @@ def edition_info(
     return info
 
 
-def rebuild_edition(project: Project, version: str) -> list[Finding]:
+def rebuild_edition(
+    project: Project, version: str, progress: Callable[[str], None] = lambda _: None
+) -> list[Finding]:
     """Rebuild an archived edition from its own source bundle, with the engine code that
-    is in the bundle, and compare every PDF byte for byte with the archived one."""
+    is in the bundle, and compare every PDF byte for byte with the archived one. The
+    caller decides whether that code may run (see trust.py); it runs without network."""
     data = archive_root(project) / version / "data"
     shown = project.shown(data)
     try:
@@ -197,9 +243,16 @@ def rebuild_edition(project: Project, version: str) -> list[Finding]:
             p for p in (str(work / ENGINE), env.get("PYTHONPATH", "")) if p
         )
         # -P and cwd: the archived engine, never a reportpipe in the current folder
-        command = [sys.executable, "-P", "-m", "reportpipe", "build", "--project", str(work)]
+        args = ["build", "--project", str(work)]
         for name in ("screen", "print", "archive"):
-            command += ["--edition", name]
+            args += ["--edition", name]
+        command, how = without_network(sys.executable, args)
+        engine = work / ENGINE / "reportpipe"
+        progress(
+            f"  running the engine archived in {project.shown(bundle)} "
+            f"({len(list(engine.glob('*.py')))} Python files of reportpipe, unpacked to a "
+            f"temporary folder) with {sys.executable}, in a subprocess with {how}"
+        )
         done = subprocess.run(
             command, capture_output=True, text=True, env=env, cwd=work, check=False
         )

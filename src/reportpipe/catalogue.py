@@ -127,7 +127,7 @@ def _read(project: Project, path: Path, findings: list[Finding]) -> LocatedDict 
         findings.append(error(shown, None, "points outside the project; copy the file in"))
         return None
     try:
-        return load_mapping(path, shown)
+        return load_mapping(path, shown, roots=project.roots)
     except InputError as exc:
         findings.extend(exc.findings)
         return None

@@ -27,6 +27,7 @@ from reportpipe.findings import Finding, InputError, Level, error
 from reportpipe.project import Project, open_project
 
 if TYPE_CHECKING:
+    from reportpipe.distribution import DistributionFile
     from reportpipe.validate import Validation
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -131,6 +132,7 @@ def _parser() -> argparse.ArgumentParser:
         help="do not check external links; say how many were skipped",
     )
     check.add_argument("--strict", action="store_true", help="treat warnings as failures")
+    _timeout_option(check)
     distribute = command(
         "distribute",
         "send an archived edition to the recipients in source/distribution.yaml",
@@ -152,8 +154,16 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="ADDRESS",
-        help="send again to this recipient even if the ledger says it was served",
+        help="send again to this recipient even if the ledger says it was served or its "
+        "delivery is uncertain",
     )
+    distribute.add_argument(
+        "--status",
+        action="store_true",
+        help="show each recipient's delivery state from the ledger (sent, failed, "
+        "uncertain, not sent); sends nothing",
+    )
+    _timeout_option(distribute)
     command(
         "validate",
         "validate the built PDFs with veraPDF (PDF/UA-1, PDF/A-3a)",
@@ -174,7 +184,15 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--rebuild",
         action="store_true",
-        help="also rebuild the edition from its archived sources and compare the bytes",
+        help="also rebuild the edition from its archived sources and compare the bytes; "
+        "this runs the engine code archived with the edition, only when git shows the "
+        "edition's folder unchanged since the commit that added it",
+    )
+    verify.add_argument(
+        "--trust-archive",
+        action="store_true",
+        help="with --rebuild: run the archived engine even when git cannot prove the "
+        "folder unchanged (you have checked it yourself)",
     )
     return parser
 
@@ -188,7 +206,7 @@ def _timeout_option(parser: argparse.ArgumentParser) -> None:
         type=_seconds,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help=f"stop a build that takes longer than this (default: {DEFAULT_TIMEOUT})",
+        help=f"stop the command when it takes longer than this (default: {DEFAULT_TIMEOUT})",
     )
 
 
@@ -460,7 +478,9 @@ def check(project: Project, which: str | None, *, offline: bool, strict: bool) -
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
-def distribute(project: Project, version: str, *, send: bool, resend: list[str]) -> int:
+def distribute(
+    project: Project, version: str, *, send: bool, resend: list[str], status: bool = False
+) -> int:
     import datetime as dt
 
     from reportpipe.archive import archive_root, archived_report, check_bag, versions
@@ -481,6 +501,8 @@ def distribute(project: Project, version: str, *, send: bool, resend: list[str])
         raise InputError(
             [error("archive", None, f"no archived edition {version}: release it first")]
         )
+    if status:  # the ledger only: no letters are written
+        return _delivery_status(project, version, load_distribution(project, lang=None))
     problems = check_bag(project, version)
     if problems:
         _report(problems)
@@ -546,13 +568,38 @@ def distribute(project: Project, version: str, *, send: bool, resend: list[str])
             f"sending edition {version} to {len(todo)} of {len(letters)} recipients "
             f"via {settings.host}…"
         )
-        sent, failed = send_letters(todo, settings=settings, ledger=ledger, progress=_say)
+        outcome = send_letters(todo, settings=settings, ledger=ledger, progress=_say)
     finally:
         ledger.close()
-    _say(f"{sent} sent, {failed} failed; recorded in {project.shown(ledger_path)}")
-    if failed:
+    _say(
+        f"{outcome.sent} sent, {outcome.failed} failed, {len(outcome.uncertain)} uncertain; "
+        f"recorded in {project.shown(ledger_path)}"
+    )
+    if outcome.failed:
         _say("run the same command again to retry the failed ones")
-    return EXIT_FINDINGS if failed else EXIT_OK
+    uncertain = [*outcome.uncertain, *sorted(state.uncertain - again)]
+    if uncertain:
+        _say("uncertain (handed over, no final answer; never resent by themselves):")
+        for address in uncertain:
+            _say(f"  {address}")
+        _say(f"check with them; resend one with --resend ADDRESS (see --status {version})")
+    return EXIT_FINDINGS if outcome.failed or outcome.uncertain else EXIT_OK
+
+
+def _delivery_status(project: Project, version: str, distribution: DistributionFile) -> int:
+    """Each recipient's state in the ledger; sends nothing, needs no server."""
+    from reportpipe.archive import archive_root
+    from reportpipe.distribution import LEDGER, delivery_status, read_ledger
+
+    ledger_path = archive_root(project) / version / LEDGER
+    rows = delivery_status(distribution, read_ledger(ledger_path))
+    _say(f"edition {version}, as recorded in {project.shown(ledger_path)}:")
+    width = max(len(address) for address, _, _ in rows)
+    for address, state, detail in rows:
+        _say(f"  {address:<{width}}  {state:<9}  {detail}".rstrip())
+    counts = {k: sum(r[1] == k for r in rows) for k in ("sent", "failed", "uncertain", "not sent")}
+    _say(", ".join(f"{n} {k}" for k, n in counts.items()))
+    return EXIT_OK
 
 
 def _file_name(address: str) -> str:
@@ -592,8 +639,11 @@ def validate(project: Project) -> int:
     return EXIT_OK if result.passed else EXIT_FINDINGS
 
 
-def verify(project: Project, version: str | None, *, rebuild: bool) -> int:
-    from reportpipe.archive import check_bag, rebuild_edition, versions
+def verify(
+    project: Project, version: str | None, *, rebuild: bool, trust_archive: bool = False
+) -> int:
+    from reportpipe.archive import BESIDE_THE_BAG, check_bag, rebuild_edition, versions
+    from reportpipe.trust import UntrustedArchiveError, committed_unchanged
 
     archived = versions(project)
     if version is not None and version not in archived:
@@ -609,14 +659,32 @@ def verify(project: Project, version: str | None, *, rebuild: bool) -> int:
     for target in targets:
         problems = check_bag(project, target)
         if rebuild and not problems:
+            try:
+                commit = committed_unchanged(project.root, target, BESIDE_THE_BAG)
+                _say(f"{target}: archive/{target}/ is as commit {commit[:12]} added it (git)")
+            except UntrustedArchiveError as exc:
+                if not trust_archive:
+                    problems = [_untrusted(target, str(exc))]
+                else:
+                    _say(f"{target}: {exc}; running its engine anyway (--trust-archive)")
+        if rebuild and not problems:
             _say(f"rebuilding {target} from its archived sources…")
-            problems = rebuild_edition(project, target)
+            problems = rebuild_edition(project, target, progress=_say)
         findings.extend(problems)
         failed = any(p.level is Level.ERROR for p in problems)
         _say(f"{target}: {'FAILED' if failed else 'ok'}")
     _write_findings(project, "verify", findings)
     _report(findings)
     return EXIT_FINDINGS if any(f.level is Level.ERROR for f in findings) else EXIT_OK
+
+
+def _untrusted(version: str, why: str) -> Finding:
+    return error(
+        f"archive/{version}",
+        None,
+        f"--rebuild refused: it would run the engine code stored in the archive, and {why}; "
+        "review the folder, then pass --trust-archive to run it anyway",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -640,11 +708,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return check(project, args.which, offline=args.offline, strict=args.strict)
         if args.command == "distribute":
-            return distribute(project, args.version, send=args.send, resend=args.resend)
+            return distribute(
+                project, args.version, send=args.send, resend=args.resend, status=args.status
+            )
         if args.command == "validate":
             return validate(project)
         if args.command == "verify":
-            return verify(project, args.version, rebuild=args.rebuild)
+            return verify(
+                project, args.version, rebuild=args.rebuild, trust_archive=args.trust_archive
+            )
     except InputError as exc:
         if project is not None:
             _write_findings(project, args.command, exc.findings)
@@ -659,9 +731,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say("stopped: previous outputs are left as they were")
         return EXIT_INPUT
     except _TimedOutError:
+        done = (
+            "a message being handed over is recorded as uncertain (see --status)"
+            if args.command == "distribute"
+            else "nothing was written"
+        )
         print(
-            f"{args.command}: error: stopped after {args.timeout} s (--timeout); "
-            "nothing was written",
+            f"{args.command}: error: stopped after {args.timeout} s (--timeout); {done}",
             file=sys.stderr,
         )
         return EXIT_INPUT

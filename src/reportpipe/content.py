@@ -17,11 +17,20 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
+from reportpipe import gate
 from reportpipe.catalogue import Catalogue, load_catalogue
+from reportpipe.fields import fill, template_problem
 from reportpipe.findings import Finding, InputError, Level, error
-from reportpipe.markdown import Fragment, Heading, ResolvedImage, render_markdown
+from reportpipe.markdown import Fragment, Heading, ResolvedImage, deepest_line, render_markdown
 from reportpipe.pictures import picture_problem
 from reportpipe.project import Project, project_url
+from reportpipe.timebound import (
+    DeepRecursionError,
+    TookTooLongError,
+    WorkerFailedError,
+    markdown_seconds,
+    run_bounded,
+)
 from reportpipe.yamlfile import LocatedDict, line_of, load_mapping, read_text
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -130,7 +139,7 @@ class PicturesFile(Record):
 
     def credit(self, name: str) -> str:
         picture = self.pictures[name]
-        return self.credit_line.format(**picture.model_dump())
+        return fill(self.credit_line, picture.model_dump())
 
 
 @dataclass(frozen=True)
@@ -253,7 +262,7 @@ def load_model(
         findings.append(error(shown, None, "points outside the project; copy the file in"))
         return None
     try:
-        data = load_mapping(path, shown)
+        data = load_mapping(path, shown, roots=project.roots)
         value = model.model_validate(data)
     except InputError as exc:
         findings.extend(exc.findings)
@@ -276,16 +285,6 @@ def _check_report(project: Project, meta: _Parsed[ReportFile], findings: list[Fi
                     meta.shown,
                     meta.line("editions", i + 1),
                     "editions: list them newest first, each with a higher version than the next",
-                )
-            )
-    for i, chapter in enumerate(meta.value.chapters):
-        path = project.resolve_reference(project.source, chapter)
-        if path is None or not path.is_file():
-            findings.append(
-                error(
-                    meta.shown,
-                    meta.line("chapters", i),
-                    f"chapter {chapter!r} is not a file in source/",
                 )
             )
 
@@ -340,25 +339,22 @@ def _check_scenarios(
 def _check_pictures(
     project: Project, pictures: _Parsed[PicturesFile], findings: list[Finding]
 ) -> None:
-    sample = Picture(alt="a", creator="c", source="s", licence="l")
-    try:
-        pictures.value.credit_line.format(**sample.model_dump())
-    except (KeyError, ValueError, IndexError) as exc:
+    problem = template_problem(pictures.value.credit_line, Picture.model_fields)
+    if problem:
         findings.append(
-            error(
-                pictures.shown,
-                pictures.line("credit_line"),
-                f"credit_line: {exc!s} is not a field of a picture; use {{creator}}, "
-                "{source}, {licence}, {permission}, {provenance} or {alt}",
-            )
+            error(pictures.shown, pictures.line("credit_line"), f"credit_line: {problem}")
         )
         return
     for name in pictures.value.pictures:
         path = project.resolve_reference(project.source, name)
         if path is None or not path.is_file():
-            problem: str | None = "is not a file inside source/"
+            problem = "is not a file inside source/"
+            try:
+                gate.check(project.source / name, project.roots)
+            except gate.Refusal as exc:
+                problem += f" ({exc})"
         else:
-            problem = picture_problem(path)
+            problem = picture_problem(path, project.roots)
         if problem:
             findings.append(
                 error(
@@ -368,11 +364,26 @@ def _check_pictures(
 
 
 def _chapter(
-    project: Project, name: str, credits: PicturesFile | None, words: Catalogue | None
+    project: Project,
+    name: str,
+    credits: PicturesFile | None,
+    words: Catalogue | None,
+    *,
+    referrer: str,
+    line: int | None,
 ) -> Chapter:
     path = project.source / name
+    if project.resolve_reference(project.source, name) is None or not path.is_file():
+        why = "it points outside the project"
+        try:
+            gate.check(path, project.roots)
+        except gate.Refusal as exc:
+            why = str(exc)
+        raise InputError(
+            [error(referrer, line, f"chapter {name!r} is not a file in source/ ({why})")]
+        )
     shown = project.shown(path)
-    text = read_text(path, shown)
+    text = read_text(path, shown, roots=project.roots, referrer=referrer, line=line)
 
     def resolve(reference: str) -> ResolvedImage | None:
         target = project.resolve_reference(path.parent, reference)
@@ -382,8 +393,39 @@ def _chapter(
         credit = credits.credit(key) if credits and key in credits.pictures else None
         return ResolvedImage(target.relative_to(project.root).as_posix(), key, credit)
 
+    seconds = markdown_seconds()
     quotes = words.smarty if words else None
-    return Chapter(shown, render_markdown(text, shown=shown, resolve_image=resolve, quotes=quotes))
+    try:
+        fragment = run_bounded(
+            lambda: render_markdown(text, shown=shown, resolve_image=resolve, quotes=quotes),
+            seconds,
+        )
+    except TookTooLongError:
+        raise InputError(
+            [
+                error(
+                    shown,
+                    None,
+                    f"converting the Markdown took longer than {seconds:g} s (the bound per "
+                    "content file); look for very long runs of [ or * and split them",
+                )
+            ]
+        ) from None
+    except DeepRecursionError:
+        raise InputError(
+            [
+                error(
+                    shown,
+                    deepest_line(text),
+                    "lists or quotes nested too deeply to be content; flatten them",
+                )
+            ]
+        ) from None
+    except WorkerFailedError as exc:
+        raise InputError(
+            [error(shown, None, f"the Markdown cannot be converted ({exc})")]
+        ) from None
+    return Chapter(shown, fragment)
 
 
 def _check_chapters(
@@ -445,9 +487,17 @@ def load_report(project: Project) -> Loaded:
         _check_scenarios(scenarios, pictures, findings)
 
     chapters: list[Chapter] = []
-    for name in meta.value.chapters if meta is not None else ():
+    for i, name in enumerate(meta.value.chapters if meta is not None else ()):
+        assert meta is not None
         try:
-            chapter = _chapter(project, name, pictures.value if pictures else None, words)
+            chapter = _chapter(
+                project,
+                name,
+                pictures.value if pictures else None,
+                words,
+                referrer=meta.shown,
+                line=meta.line("chapters", i),
+            )
         except InputError as exc:
             findings.extend(exc.findings)
             continue

@@ -20,7 +20,7 @@ from reportpipe.checkconfig import CreditsConfig
 from reportpipe.content import Report
 from reportpipe.findings import Finding, error
 from reportpipe.project import Project
-from reportpipe.yamlfile import LocatedDict, line_of, load_mapping
+from reportpipe.yamlfile import LocatedDict, line_of, load_mapping, read_text
 
 PERMISSION = "used-with-permission"
 NOT_PICTURES = (".otf", ".ttf", ".woff", ".woff2", ".icc", ".icm", ".css")
@@ -120,7 +120,7 @@ def check_credits(
 ) -> CreditReport:
     pictures_file = project.source / "pictures.yaml"
     shown = project.shown(pictures_file)
-    data = load_mapping(pictures_file, shown)
+    data = load_mapping(pictures_file, shown, roots=project.roots)
     found = data.get("pictures")
     entries: LocatedDict | None = found if isinstance(found, LocatedDict) else None
     exclusions = {(e.picture, e.field): e.reason for e in config.exclude}
@@ -252,7 +252,7 @@ def _css_pictures(project: Project) -> dict[str, tuple[str, int | None]]:
     sheets = [name for name in project.style_files() if name.endswith(".css")]
     for name in sheets:
         css, virtual = project.style(name), project.styles / name
-        text = css.read_text("utf-8", errors="replace")
+        text = read_text(css, project.shown(css), roots=project.roots)
         for match in _CSS_URL.finditer(text):
             ref = match.group(1).strip()
             if ref.startswith("data:") or "://" in ref or ref.lower().endswith(NOT_PICTURES):
@@ -268,7 +268,8 @@ def _origins(project: Project, report: Report) -> dict[str, tuple[str, int | Non
     origins: dict[str, tuple[str, int | None]] = {}
     scenarios = project.source / "scenarios.yaml"
     shown = project.shown(scenarios)
-    located = load_mapping(scenarios, shown)  # already validated: only its lines are wanted
+    # already validated: only its lines are wanted
+    located = load_mapping(scenarios, shown, roots=project.roots)
     for i, scenario in enumerate(report.scenarios):
         for j, group in enumerate(scenario.groups):
             line = line_of(located, ("scenarios", i, "groups", j, "picture"))

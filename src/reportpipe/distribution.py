@@ -21,14 +21,14 @@ import ssl
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from babel.dates import format_date
-from pydantic import Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError
 
 from reportpipe.catalogue import babel_locale
 from reportpipe.content import Edition, Record, ReportFile, Text, load_model
@@ -36,18 +36,35 @@ from reportpipe.findings import Finding, InputError, error
 from reportpipe.project import Project
 from reportpipe.render import render_template
 
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
+
 DISTRIBUTION_FILE = "distribution.yaml"
 LEDGER = "deliveries.jsonl"
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,63}$")
 Email = Annotated[str, Field(pattern=_EMAIL.pattern, strict=True)]
 LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+
+
+def _one_line(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError(
+            "must be one line of text: line breaks and control characters would end up in "
+            "an e-mail header"
+        )
+    return value
+
+
+#: Text that goes into an e-mail header (a name): one line, no control characters.
+Line = Annotated[str, Field(min_length=1, strict=True), AfterValidator(_one_line)]
 
 
 class Recipient(Record):
-    municipality: Text
-    organisation: Text
+    municipality: Line
+    organisation: Line
     email: Email
-    role: Text | None = None
+    role: Line | None = None
     #: The language of the recipient's letter; the report's language when not given.
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}$")] | None = None
 
@@ -62,7 +79,7 @@ class Smtp(Record):
 
 
 class Sender(Record):
-    name: Text
+    name: Line
     email: Email
 
 
@@ -87,10 +104,10 @@ def letter_languages(project: Project) -> list[str]:
     )
 
 
-def load_distribution(project: Project, *, lang: str) -> DistributionFile:
+def load_distribution(project: Project, *, lang: str | None) -> DistributionFile:
     """The recipients, each with a letter in their language (`lang`, the report's, when
     a recipient names none): a language without a letter is an error at its line, never
-    a letter in another language."""
+    a letter in another language. With `lang` None, letters are not looked at."""
     path = project.source / DISTRIBUTION_FILE
     findings: list[Finding] = []
     parsed = load_model(project, path, DistributionFile, findings)
@@ -107,7 +124,7 @@ def load_distribution(project: Project, *, lang: str) -> DistributionFile:
                 )
             )
         language = recipient.language or lang
-        if not project.style(letter_name(language)).is_file():
+        if language is not None and not project.style(letter_name(language)).is_file():
             at = ("language",) if recipient.language else ()
             findings.append(
                 error(
@@ -220,29 +237,37 @@ def write_letters(
 @dataclass(frozen=True)
 class LedgerState:
     served: frozenset[str]  # a `sent` line: delivered
-    uncertain: frozenset[str]  # a `sending` line with no result: may have been delivered
+    uncertain: frozenset[str]  # may have been delivered: never resent without --resend
+    last: dict[str, dict[str, str]]  # each address's deciding line, for --status
 
 
 def read_ledger(ledger: Path) -> LedgerState:
-    """Who has this edition. A delivery whose result was never written (the run was
-    killed between handing the message over and recording it) is uncertain: it is not
-    sent again without --resend, so no municipality gets the report twice by accident."""
+    """Who has this edition. A delivery is uncertain when the message was handed over
+    (DATA ended) and no final answer came (`uncertain` line), or when its result was
+    never written (a `sending` line last: the run was killed in between). Uncertain
+    recipients are not sent again without --resend, so no municipality gets the report
+    twice by accident."""
     if not ledger.is_file():
-        return LedgerState(frozenset(), frozenset())
-    last: dict[str, str] = {}
+        return LedgerState(frozenset(), frozenset(), {})
+    last: dict[str, dict[str, str]] = {}
     for line in ledger.read_text("utf-8", errors="replace").splitlines():
         try:
             entry = json.loads(line)
         except json.JSONDecodeError:
             continue  # a line cut by a crash
         if isinstance(entry, dict) and isinstance(entry.get("email"), str):
-            address, result = entry["email"].lower(), str(entry.get("result"))
-            if last.get(address) != "sent":
-                last[address] = result
+            address = entry["email"].lower()
+            if last.get(address, {}).get("result") != "sent":
+                last[address] = {str(k): str(v) for k, v in entry.items()}
     return LedgerState(
-        frozenset(a for a, r in last.items() if r == "sent"),
-        frozenset(a for a, r in last.items() if r == "sending"),
+        frozenset(a for a, e in last.items() if e.get("result") == "sent"),
+        frozenset(a for a, e in last.items() if e.get("result") in UNCERTAIN),
+        last,
     )
+
+
+#: Ledger results that mean "may have been delivered".
+UNCERTAIN = ("sending", "uncertain")
 
 
 class Ledger:
@@ -283,16 +308,42 @@ class ServerUnreachableError(Exception):
     pass
 
 
-def _connect(settings: Smtp) -> smtplib.SMTP:
+def _ends_data(data: object) -> bool:
+    """The message text with its final CRLF.CRLF (smtplib sends it in one piece; a
+    lone dot line never occurs earlier, smtplib doubles leading dots)."""
+    return isinstance(data, bytes) and data.endswith(b"\r\n.\r\n")
+
+
+class _SMTP(smtplib.SMTP):
+    """Knows whether the current message was handed over (DATA ended)."""
+
+    handed_over = False
+
+    def send(self, s: Buffer | str) -> None:
+        if _ends_data(s):
+            self.handed_over = True  # set before: a partial send is uncertain too
+        super().send(s)
+
+
+class _SMTPSSL(smtplib.SMTP_SSL):
+    handed_over = False
+
+    def send(self, s: Buffer | str) -> None:
+        if _ends_data(s):
+            self.handed_over = True
+        super().send(s)
+
+
+def _connect(settings: Smtp) -> _SMTP | _SMTPSSL:
     context = ssl.create_default_context()
-    client: smtplib.SMTP | None = None
+    client: _SMTP | _SMTPSSL | None = None
     try:
         if settings.security == "tls":
-            client = smtplib.SMTP_SSL(
+            client = _SMTPSSL(
                 settings.host, settings.port, timeout=settings.timeout, context=context
             )
         else:
-            client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+            client = _SMTP(settings.host, settings.port, timeout=settings.timeout)
             if settings.security == "starttls":
                 client.starttls(context=context)
         if settings.user:
@@ -317,6 +368,13 @@ def _connect(settings: Smtp) -> smtplib.SMTP:
     return client
 
 
+@dataclass
+class Outcome:
+    sent: int = 0
+    failed: int = 0
+    uncertain: list[str] = field(default_factory=list)
+
+
 def send_letters(
     letters: list[Letter],
     *,
@@ -324,13 +382,16 @@ def send_letters(
     ledger: Ledger,
     progress: Callable[[str], None],
     sleep: Callable[[float], None] = time.sleep,
-) -> tuple[int, int]:
-    """Send each letter. A recipient's refusal or a dropped connection fails that
-    letter only; a server that cannot be reached (or logged in to) stops the run, since
-    every further letter would fail the same way. Returns (sent, failed)."""
-    client: smtplib.SMTP | None = None
-    sent = failed = 0
+) -> Outcome:
+    """Send each letter. A recipient's refusal or a dropped connection before the
+    message was handed over fails that letter only (it is retried next run); a message
+    handed over without a final answer is `uncertain` (never retried by itself); a
+    server that cannot be reached (or logged in to) stops the run, since every further
+    letter would fail the same way."""
+    client: _SMTP | _SMTPSSL | None = None
+    outcome = Outcome()
     pause = 60.0 / settings.per_minute
+    finished = False
     try:
         for number, letter in enumerate(letters):
             if number:
@@ -347,8 +408,11 @@ def send_letters(
                     client = _connect(settings)
             except ServerUnreachableError as exc:
                 progress(f"  cannot reach {settings.host}: {exc}; stopped, nothing more sent")
-                return sent, failed + len(letters) - number
+                outcome.failed += len(letters) - number
+                finished = True
+                return outcome
             ledger.append({**entry, "result": "sending"})
+            client.handed_over = False
             try:
                 client.send_message(letter.message)
             except smtplib.SMTPRecipientsRefused as exc:
@@ -358,23 +422,67 @@ def send_letters(
                 )
                 ledger.append({**entry, "result": "failed", "detail": detail})
                 progress(f"  refused: {address}: {detail}")
-                failed += 1
+                outcome.failed += 1
             except (smtplib.SMTPException, OSError) as exc:
-                ledger.append(
-                    {**entry, "result": "failed", "detail": f"{type(exc).__name__}: {exc}"}
-                )
-                progress(f"  failed: {address}: {exc}")
-                failed += 1
+                detail = f"{type(exc).__name__}: {exc}"
+                answered = isinstance(exc, smtplib.SMTPResponseException)
+                if client.handed_over and not answered:
+                    ledger.append({**entry, "result": "uncertain", "detail": detail})
+                    progress(
+                        f"  uncertain: {address}: the message was handed over but no final "
+                        f"answer came ({exc}); not resent without --resend"
+                    )
+                    outcome.uncertain.append(address)
+                else:
+                    ledger.append({**entry, "result": "failed", "detail": detail})
+                    progress(f"  failed: {address}: {exc}")
+                    outcome.failed += 1
                 client.close()
                 client = None  # reconnect for the next letter
             else:
                 ledger.append({**entry, "result": "sent"})
                 progress(f"  sent: {address}")
-                sent += 1
+                outcome.sent += 1
+        finished = True
     finally:
         if client is not None:
             try:
-                client.quit()
+                if finished:
+                    client.quit()
+                else:  # stopped by --timeout or an interrupt: do not wait on the server
+                    client.close()
             except (smtplib.SMTPException, OSError):
                 client.close()
-    return sent, failed
+    return outcome
+
+
+def delivery_status(
+    distribution: DistributionFile, state: LedgerState
+) -> list[tuple[str, str, str]]:
+    """(address, state, detail) for every recipient of the list, then for addresses the
+    ledger knows that the list no longer has."""
+    rows = []
+    listed = set()
+    for recipient in distribution.recipients:
+        address = recipient.email.lower()
+        listed.add(address)
+        rows.append((recipient.email, *_state(state.last.get(address))))
+    for address, entry in sorted(state.last.items()):
+        if address not in listed:
+            kind, detail = _state(entry)
+            rows.append((address, kind, f"{detail} (no longer in the list)".strip()))
+    return rows
+
+
+def _state(entry: dict[str, str] | None) -> tuple[str, str]:
+    if entry is None:
+        return "not sent", ""
+    result = entry.get("result", "")
+    when = entry.get("time", "")
+    detail = entry.get("detail", "")
+    if result == "sent":
+        return "sent", when
+    if result in UNCERTAIN:
+        why = detail or "the run stopped before the result was recorded"
+        return "uncertain", f"{when} {why}; check with the recipient, then --resend".strip()
+    return "failed", f"{when} {detail}".strip()

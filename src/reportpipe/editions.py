@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportpipe import gate
 from reportpipe.bundle import make_bundle
 from reportpipe.content import Report, load_output_intent
 from reportpipe.figure import CrossFigure, Variant, build_cross
@@ -21,7 +22,7 @@ from reportpipe.fonts import text_measure, vendored_families
 from reportpipe.pdf import Profile, Rendered, render_pdf
 from reportpipe.project import Project
 from reportpipe.render import context_for, render_html
-from reportpipe.yamlfile import read_text
+from reportpipe.yamlfile import MAX_TEXT_BYTES, read_text
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,8 @@ def render_document(project: Project, report: Report) -> tuple[str, tuple[CrossF
     if _exists(project, "figure.css"):
         _checked(project, "figure.css")
         figure_css = project.style("figure.css")
-        stylesheet = read_text(figure_css, project.shown(figure_css))
-    measure = text_measure(_font_files(project))
+        stylesheet = read_text(figure_css, project.shown(figure_css), roots=project.roots)
+    measure = text_measure(_font_files(project), project.roots)
     figures = tuple(
         build_cross(
             report.cross,
@@ -84,7 +85,7 @@ def render_editions(
     name = report.file_stem
     identifier = _identifier(project, html)
     intent = load_output_intent(project)
-    families = vendored_families(_font_files(project))
+    families = vendored_families(_font_files(project), project.roots)
 
     def render(profile: Profile) -> Rendered:
         sheets = ["report.css", f"{profile.look}.css"]
@@ -175,6 +176,10 @@ def _checked(project: Project, name: str) -> Path:
         raise InputError([error(shown, None, "points outside the project; copy the file in")])
     if not stylesheet.is_file():
         raise InputError([error(shown, None, "is not a file; a stylesheet is a .css file")])
+    try:
+        gate.check(stylesheet, project.roots, limit=MAX_TEXT_BYTES)
+    except gate.Refusal as exc:
+        raise InputError([error(shown, None, str(exc))]) from None
     return project.styles / name
 
 

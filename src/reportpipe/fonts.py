@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from fontTools.ttLib import TTFont, TTLibError
 
+from reportpipe import gate
+
 FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
 
 
-def vendored_families(paths: list[Path]) -> frozenset[str]:
-    """Family names (name IDs 1 and 16) of every font file among `paths`."""
+def vendored_families(paths: list[Path], roots: Sequence[Path]) -> frozenset[str]:
+    """Family names (name IDs 1 and 16) of every font file among `paths`, each read
+    through the gate (a font that is a pipe, a device or a link out is skipped here;
+    WeasyPrint's fetcher refuses it when a stylesheet uses it)."""
     families: set[str] = set()
     for path in sorted(paths):
         if path.suffix.lower() not in FONT_SUFFIXES:
             continue
         try:
-            with TTFont(path, lazy=True) as font:
+            data = gate.read(path, roots)
+        except gate.Refusal:
+            continue
+        try:
+            with TTFont(io.BytesIO(data), lazy=True) as font:
                 for record in font["name"].names:
                     if record.nameID in (1, 16):
                         families.add(record.toUnicode())
@@ -49,9 +59,13 @@ class TextMeasure:
 _ROUGH = _Face({}, 0.55)
 
 
-def _face(path: Path) -> tuple[int, bool, _Face] | None:
+def _face(path: Path, roots: Sequence[Path]) -> tuple[int, bool, _Face] | None:
     try:
-        with TTFont(path, lazy=True) as font:
+        data = gate.read(path, roots)
+    except gate.Refusal:
+        return None  # reported where a stylesheet uses the font
+    try:
+        with TTFont(io.BytesIO(data), lazy=True) as font:
             scale = 1 / font["head"].unitsPerEm
             hmtx = font["hmtx"]
             advances = {code: hmtx[name][0] * scale for code, name in font.getBestCmap().items()}
@@ -62,9 +76,9 @@ def _face(path: Path) -> tuple[int, bool, _Face] | None:
     return weight, italic, _Face(advances, advances.get(ord("n"), 0.55))
 
 
-def text_measure(paths: list[Path]) -> TextMeasure:
+def text_measure(paths: list[Path], roots: Sequence[Path]) -> TextMeasure:
     """Measures from the upright fonts among `paths` nearest to weights 400 and 700."""
-    faces = [f for f in (_face(p) for p in sorted(paths) if p.suffix in FONT_SUFFIXES) if f]
+    faces = [f for f in (_face(p, roots) for p in sorted(paths) if p.suffix in FONT_SUFFIXES) if f]
     upright = [(weight, face) for weight, italic, face in faces if not italic]
 
     def nearest(target: int) -> _Face:

@@ -23,6 +23,7 @@ import markdown as md
 from markdown.extensions import Extension
 from markdown.extensions.toc import slugify
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AMP_SUBSTITUTE
 
 from reportpipe.findings import Finding, error, warning
 from reportpipe.project import project_url
@@ -81,6 +82,54 @@ def _line_of(text: str, needle: str) -> int | None:
     return None if at < 0 else text.count("\n", 0, at) + 1
 
 
+def _first_line(text: str, *needles: str) -> int | None:
+    """The line of the first of `needles` found in `text` (tried in order)."""
+    for needle in needles:
+        if needle and (line := _line_of(text, needle)) is not None:
+            return line
+    return None
+
+
+def _plain(text: str) -> str:
+    """Text as written: Markdown hides e-mail autolinks (<a@b.se>) behind character
+    references with a placeholder for "&"; undo that so messages and checks see it."""
+    return unescape(text.replace(AMP_SUBSTITUTE, "&")) if AMP_SUBSTITUTE in text else text
+
+
+_NESTING = re.compile(r"(?:[ \t]*(?:[-*+>]|\d{1,9}[.)])(?=[ \t]|$))+")
+
+
+def deepest_line(text: str) -> int | None:
+    """The line that nests most (list markers and quotes at its start, indentation)."""
+    best, where = 0, None
+    for number, line in enumerate(text.split("\n"), 1):
+        match = _NESTING.match(line)
+        depth = (len(line) - len(line.lstrip())) // 4
+        if match:
+            depth += len(re.findall(r"[-*+>]|\d+[.)]", match.group()))
+        if depth > best:
+            best, where = depth, number
+    return where
+
+
+#: Lists and quotes nested deeper than this are refused: no report needs them, and
+#: WeasyPrint's layout recurses once per level.
+MAX_NESTING = 20
+_NESTERS = frozenset({"ul", "ol", "blockquote"})
+
+
+def _nesting(element: ET.Element) -> int:
+    """How deeply lists and quotes nest in `element` (iteratively: no recursion)."""
+    deepest = 0
+    stack = [(element, 0)]
+    while stack:
+        node, depth = stack.pop()
+        depth += node.tag in _NESTERS
+        deepest = max(deepest, depth)
+        stack.extend((child, depth) for child in node)
+    return deepest
+
+
 class _References(Treeprocessor):
     """Resolves image sources and checks link targets, collecting findings."""
 
@@ -92,6 +141,16 @@ class _References(Treeprocessor):
         self.links: list[LinkRef] = []
 
     def run(self, root: ET.Element) -> None:
+        if (depth := _nesting(root)) > MAX_NESTING:
+            self.findings.append(
+                error(
+                    self.shown,
+                    deepest_line(self.text),
+                    f"lists or quotes nested {depth} levels deep; the limit is {MAX_NESTING}",
+                )
+            )
+            root.clear()  # nothing of it is rendered
+            return
         for parent in list(root.iter()):
             for child in list(parent):
                 if child.tag == "img":
@@ -101,7 +160,8 @@ class _References(Treeprocessor):
 
     def _image(self, parent: ET.Element, img: ET.Element) -> None:
         src = img.get("src", "")
-        line = _line_of(self.text, f"]({src}")
+        alt = img.get("alt", "")
+        line = _first_line(self.text, f"]({src}", f"](<{src}>", f"]: {src}", f"![{alt}]", src)
         resolved = self.resolve(src)
         if resolved is None:
             self.findings.append(
@@ -142,11 +202,24 @@ class _References(Treeprocessor):
             parent.insert(list(parent).index(img) + 1, credit)
 
     def _link(self, a: ET.Element) -> None:
-        href = (a.get("href") or "").strip()
-        label = "".join(a.itertext())
-        line = _line_of(self.text, f"]({href}") if href else _line_of(self.text, f"[{label}]")
-        if line is None:  # an autolink, <https://…>
-            line = _line_of(self.text, href)
+        href = _plain(a.get("href") or "").strip()
+        label = _plain("".join(a.itertext()))
+        # inline [x](…), [x](<…>), reference [x][ref] with [ref]: …, autolink <…>
+        line = (
+            _first_line(
+                self.text,
+                f"]({href}",
+                f"](<{href}>",
+                f"<{href}>",
+                f"<{href.removeprefix('mailto:')}>",
+                f"]: {href}",
+                f"]: <{href}>",
+                f"[{label}]",
+                href,
+            )
+            if href
+            else _first_line(self.text, f"[{label}]", label)
+        )
         self.links.append(LinkRef(href, label, line))
         if href.lower().startswith(LINK_SCHEMES) or (href.startswith("#") and len(href) > 1):
             return
@@ -154,7 +227,7 @@ class _References(Treeprocessor):
             self.findings.append(
                 error(
                     self.shown,
-                    _line_of(self.text, f"]({href}"),
+                    line,
                     f"link {label!r} leads to {href!r}; a report link must be a web address "
                     "(https://…), an e-mail address (mailto:…) or a place in the report (#id)",
                 )
@@ -164,7 +237,7 @@ class _References(Treeprocessor):
         self.findings.append(
             warning(
                 self.shown,
-                _line_of(self.text, f"[{label}]"),
+                line,
                 f"link {label!r} has no target; it is shown as plain text until one is given",
             )
         )

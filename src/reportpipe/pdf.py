@@ -36,6 +36,7 @@ from weasyprint import Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
+from reportpipe import gate
 from reportpipe.atomic import write_atomic
 from reportpipe.content import OutputIntent
 from reportpipe.findings import Finding, error, warning
@@ -128,17 +129,20 @@ class ProjectFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint is untyped
         if parts.scheme != "file":
             return self._refuse(url, f"refused to load {url}: builds use no network")
         requested = Path(unquote(parts.path))
-        path = self.project.inside(self.project.located(requested))
+        located = self.project.located(requested)  # styles/<name>: the project's or the theme's
+        path = self.project.inside(located)
         if path is None:
             return self._refuse(
                 url, f"refused to load {url}: builds read only files inside the project"
             )
-        if not path.is_file():
+        if not path.exists():
             return self._refuse(url, f"file not found: {self.project.shown(requested)}")
+        try:
+            body = gate.read(located, self.project.roots)
+        except gate.Refusal as exc:
+            return self._refuse(url, f"refused to load {self.project.shown(requested)}: {exc}")
         content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(
-            url, body=path.read_bytes(), headers={"Content-Type": content_type}
-        )
+        return URLFetcherResponse(url, body=body, headers={"Content-Type": content_type})
 
     def _refuse(self, url: str, why: str) -> URLFetcherResponse:
         self.problems[url] = why

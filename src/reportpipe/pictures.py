@@ -7,10 +7,15 @@ of pixels) is refused from its header, without decoding it.
 
 from __future__ import annotations
 
+import io
+import re
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
+
+from reportpipe import gate
 
 #: Limits in force (documented in the README's security section).
 MAX_PICTURE_BYTES = 20 * 1024 * 1024
@@ -19,33 +24,76 @@ RASTER_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF",
 VECTOR = ".svg"
 
 
-def picture_problem(path: Path) -> str | None:
-    """What is wrong with the picture file at `path`, or None."""
+def picture_problem(path: Path, roots: Sequence[Path]) -> str | None:
+    """What is wrong with the picture file at `path` (read through the gate), or None."""
     suffix = path.suffix.lower()
     if suffix not in RASTER_FORMATS and suffix != VECTOR:
         kinds = ", ".join(sorted({*RASTER_FORMATS, VECTOR}))
         return f"pictures must be one of {kinds}"
-    size = path.stat().st_size
-    if size == 0:
-        return "the picture file is empty"
-    if size > MAX_PICTURE_BYTES:
-        return f"the picture is {size / 2**20:.0f} MB; the limit is {MAX_PICTURE_BYTES // 2**20} MB"
-    if suffix == VECTOR:
-        return _svg_problem(path)
-    return _raster_problem(path, RASTER_FORMATS[suffix])
-
-
-def _svg_problem(path: Path) -> str | None:
     try:
-        root = ET.parse(path).getroot()  # expat refuses entity-expansion bombs
+        data = gate.read(path, roots, limit=MAX_PICTURE_BYTES)
+    except gate.Refusal as exc:
+        if "the limit is" in str(exc):
+            size = path.stat().st_size
+            return (
+                f"the picture is {size / 2**20:.0f} MB; the limit is "
+                f"{MAX_PICTURE_BYTES // 2**20} MB"
+            )
+        return str(exc)
+    if not data:
+        return "the picture file is empty"
+    if suffix == VECTOR:
+        return _svg_problem(data)
+    return _raster_problem(io.BytesIO(data), RASTER_FORMATS[suffix])
+
+
+_HREFS = ("href", "{http://www.w3.org/1999/xlink}href", "src")
+_URL = re.compile(r"url\(\s*['\"]?\s*([^'\")\s]*)", re.IGNORECASE)
+
+
+def _svg_problem(data: bytes) -> str | None:
+    try:
+        root = ET.fromstring(data)  # expat refuses entity-expansion bombs
     except ET.ParseError as exc:
         return f"not a well-formed SVG file ({exc})"
     if root.tag not in ("svg", "{http://www.w3.org/2000/svg}svg"):
         return f"an SVG file must have <svg> as its root, not <{root.tag}>"
+    return _svg_reference(root)
+
+
+def _svg_reference(root: ET.Element) -> str | None:
+    """Pictures inside an SVG are refused: an SVG may refer only to its own parts
+    (`#id`). A file or `data:` picture inside it would escape the picture limits and
+    the credit check, which apply to the pictures the content lists."""
+    for element in root.iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        for name in _HREFS:
+            target = (element.get(name) or "").strip()
+            if target and not target.startswith("#"):
+                return (
+                    f"the SVG refers to {_short(target)!r} in <{tag}>; pictures inside an SVG "
+                    "are refused (list each picture in the content, with its credit)"
+                )
+        styles = [element.get("style") or ""]
+        if tag == "style":
+            styles.append(element.text or "")
+        for style in styles:
+            for match in _URL.finditer(style):
+                if not match.group(1).startswith("#"):
+                    return (
+                        f"the SVG's style refers to {_short(match.group(1))!r}; an SVG may "
+                        "refer only to its own parts (#id)"
+                    )
+            if "@import" in style:
+                return "the SVG's style imports another file; refused"
     return None
 
 
-def _raster_problem(path: Path, expected: str) -> str | None:
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _raster_problem(path: io.BytesIO, expected: str) -> str | None:
     try:
         with Image.open(path) as image:
             found = image.format

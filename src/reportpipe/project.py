@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
+from reportpipe import gate
 from reportpipe.findings import InputError, error
 
 #: The folders a build reads; nothing else of the project folder goes into a PDF.
@@ -52,13 +53,19 @@ class Project:
         except ValueError:
             return str(path)
 
+    @property
+    def roots(self) -> tuple[Path, ...]:
+        """The folders a build may read (see gate.py): source/ and styles/ (real folders,
+        not symlinks: open_project refuses those) and the packaged theme, read-only."""
+        return (*(self.root / name for name in INPUT_FOLDERS), THEME)
+
     def inside(self, path: Path, *, theme: bool = True) -> Path | None:
         """`path` fully resolved (symlinks too) if it stays inside source/ or styles/ of
         the project, or (with `theme`) is a file of the packaged theme; else None: a
         build reads nothing else."""
         resolved = path.resolve()
-        folders = [*(self.root / name for name in INPUT_FOLDERS), *([THEME] if theme else [])]
-        return resolved if any(resolved.is_relative_to(f.resolve()) for f in folders) else None
+        folders = self.roots if theme else self.roots[:-1]
+        return resolved if any(resolved.is_relative_to(f) for f in folders) else None
 
     def located(self, path: Path) -> Path:
         """Where a file asked for as styles/<name> really is: the project's own, or the
@@ -102,11 +109,40 @@ class Project:
                 found[path.relative_to(self.root).as_posix()] = path
         for name, path in self.style_files().items():
             found[f"styles/{name}"] = path
-        return [
+        inputs = [
             (name, path)
             for name, path in sorted(found.items())
             if not any(path.match(p) for p in NOT_IN_THE_PDF) and self.inside(path) is not None
         ]
+        for _, path in inputs:
+            self._check_input(path)
+        return inputs
+
+    def _check_input(self, path: Path) -> None:
+        if not _decodable(path):
+            raise InputError(
+                [
+                    error(
+                        self.shown(path)
+                        .encode(errors="surrogateescape")
+                        .decode(errors="backslashreplace"),
+                        None,
+                        "the file name is not valid UTF-8; rename or remove the file",
+                    )
+                ]
+            )
+        if (size := path.stat().st_size) > gate.MAX_FILE_BYTES:
+            raise InputError(
+                [
+                    error(
+                        self.shown(path),
+                        None,
+                        f"the file is {size / 2**20:.0f} MB; files under source/ and "
+                        f"styles/ may be at most {gate.MAX_FILE_BYTES // 2**20} MB "
+                        "(each goes into the archived source bundle)",
+                    )
+                ]
+            )
 
     def resolve_reference(self, base: Path, reference: str) -> Path | None:
         """Resolve a relative file reference written in a file under `base`.
@@ -119,6 +155,14 @@ class Project:
         if PurePosixPath(reference).is_absolute() or ":" in reference.split("/")[0]:
             return None
         return self.inside(base / reference, theme=False)
+
+
+def _decodable(path: Path) -> bool:
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def project_url(path: str) -> str:
@@ -134,6 +178,19 @@ def open_project(directory: Path, *, with_content: bool = True) -> Project:
     if not root.is_dir():
         raise InputError([error(str(directory), None, "project folder not found")])
     project = Project(root)
+    linked = [p for p in (project.source, project.styles) if p.is_symlink()]
+    if linked:
+        raise InputError(
+            [
+                error(
+                    project.shown(p),
+                    None,
+                    "is a symlink to a folder elsewhere; a project's folders must be real "
+                    "folders inside it",
+                )
+                for p in linked
+            ]
+        )
     if with_content and not project.source.is_dir():
         raise InputError(
             [

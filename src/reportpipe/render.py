@@ -14,12 +14,13 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from reportpipe import __version__
+from reportpipe import __version__, gate
 from reportpipe.catalogue import Catalogue
 from reportpipe.content import Report
 from reportpipe.figure import CrossFigure, Variant
 from reportpipe.findings import InputError, error
 from reportpipe.project import THEME, Project
+from reportpipe.yamlfile import MAX_TEXT_BYTES
 
 TEMPLATE = "report.html.j2"
 
@@ -44,22 +45,29 @@ def context_for(report: Report, figures: list[CrossFigure]) -> TemplateContext:
     )
 
 
-class _ProjectLoader(jinja2.FileSystemLoader):
-    """Loads the project's templates (styles/templates/), then the packaged theme's: the
-    first folder that has a template wins. A project template that is a symlink out of
-    the project is refused like any other read outside it."""
+class _ProjectLoader(jinja2.BaseLoader):
+    """Loads the project's templates (styles/templates/), then the packaged theme's (the
+    first folder that has a template wins), through the gate: a template that is a
+    symlink out of the project, a pipe or a device is refused like any other read."""
 
     def __init__(self, project: Project) -> None:
-        super().__init__([project.templates, THEME / "templates"])
         self.project = project
 
     def get_source(
         self, environment: jinja2.Environment, template: str
     ) -> tuple[str, str, Callable[[], bool]]:
-        source, filename, uptodate = super().get_source(environment, template)
-        if self.project.inside(Path(filename)) is None:
-            raise jinja2.TemplateNotFound(f"{template} (it points outside the project)")
-        return source, filename, uptodate
+        parts = template.split("/")
+        if any(part in ("", ".", "..") for part in parts):
+            raise jinja2.TemplateNotFound(template)
+        path = self.project.style("templates/" + "/".join(parts))
+        if not path.exists() and not path.is_symlink():
+            raise jinja2.TemplateNotFound(template)
+        try:
+            data = gate.read(path, self.project.roots, limit=MAX_TEXT_BYTES)
+        except gate.Refusal as exc:
+            raise jinja2.TemplateNotFound(f"{template} ({exc})") from None
+        source = data.decode("utf-8")  # UnicodeDecodeError is reported by render_template
+        return source, str(path), lambda: False
 
 
 def _environment(project: Project) -> jinja2.Environment:

@@ -67,7 +67,8 @@ def input_digest(project: Project, settings: Sequence[str]) -> str:
     ]
     for path in files:
         digest.update(path.as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        with path.open("rb") as handle:  # streamed: any size, without holding it
+            digest.update(hashlib.file_digest(handle, "sha256").digest())
     return digest.hexdigest()
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from reportpipe import gate
 from reportpipe.findings import Finding, InputError, error
 
 
@@ -27,7 +28,39 @@ class LocatedList(list[Any]):
 
 
 class _Loader(yaml.SafeLoader):
-    pass
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A scalar Python cannot hold (a 5 000-digit integer, the date 2026-13-45)
+        becomes a YAML error at its line instead of a Python traceback."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError, TypeError) as exc:
+            raise _ValueProblem(
+                None, None, f"{_scalar(node)}: {_why(exc)}", node.start_mark
+            ) from None
+
+
+class _ValueProblem(yaml.constructor.ConstructorError):
+    """A well-formed YAML value that Python cannot hold."""
+
+
+def _scalar(node: yaml.Node) -> str:
+    value = node.value if isinstance(node, yaml.ScalarNode) else node.tag
+    text = str(value)
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _code(character: object) -> int:
+    return (
+        ord(character)
+        if isinstance(character, str) and len(character) == 1
+        else int(str(character))
+    )
+
+
+def _why(exc: Exception) -> str:
+    if "digits" in str(exc):
+        return "a number with too many digits"
+    return f"not a valid value ({exc})"
 
 
 def _key(loader: _Loader, key_node: yaml.Node) -> str:
@@ -81,47 +114,62 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 MAX_TEXT_BYTES = 2 * 1024 * 1024
 
 
-def read_text(path: Path, shown: str) -> str:
-    """Read a UTF-8 text file (a BOM is tolerated), or explain why it cannot be read."""
+def read_text(
+    path: Path,
+    shown: str,
+    *,
+    roots: Sequence[Path],
+    referrer: str | None = None,
+    line: int | None = None,
+) -> str:
+    """Read a UTF-8 text file through the gate (a BOM is tolerated), or explain why it
+    cannot be read; a refusal names `referrer` and `line` when given."""
     try:
-        if path.stat().st_size > MAX_TEXT_BYTES:
-            raise InputError(
-                [
-                    error(
-                        shown,
-                        None,
-                        f"the file is {path.stat().st_size / 2**20:.1f} MB; content files may "
-                        f"be at most {MAX_TEXT_BYTES // 2**20} MB: split it",
-                    )
-                ]
+        data = gate.read(path, roots, limit=MAX_TEXT_BYTES)
+    except gate.Refusal as exc:
+        reason = str(exc)
+        if "the limit is" in reason and "grew" not in reason:
+            reason = (
+                f"{reason.split(';')[0]}; content files may be at most "
+                f"{MAX_TEXT_BYTES // 2**20} MB: split it"
             )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError([error(shown, None, "file not found")]) from None
-    except IsADirectoryError:
-        raise InputError([error(shown, None, "is a folder, not a file")]) from None
-    except OSError as exc:
-        raise InputError([error(shown, None, f"cannot read: {exc.strerror}")]) from None
+        if referrer is not None:
+            raise InputError([error(referrer, line, f"{shown}: {reason}")]) from None
+        raise InputError([error(shown, None, reason)]) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        at = data[: exc.start].count(b"\n") + 1
         raise InputError(
-            [error(shown, line, "not valid UTF-8 text; save the file as UTF-8")]
+            [error(shown, at, "not valid UTF-8 text; save the file as UTF-8")]
         ) from None
     return text.replace("\r\n", "\n")
 
 
-def load_mapping(path: Path, shown: str) -> LocatedDict:
+def load_mapping(path: Path, shown: str, *, roots: Sequence[Path]) -> LocatedDict:
     """Load a YAML file whose top level must be a mapping."""
-    text = read_text(path, shown)
+    text = read_text(path, shown, roots=roots)
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        raise InputError([error(shown, line, f"YAML syntax: {problem}")]) from None
+        kind = "YAML value" if isinstance(exc, _ValueProblem) else "YAML syntax"
+        raise InputError([error(shown, line, f"{kind}: {problem}")]) from None
+    except yaml.reader.ReaderError as exc:
+        # a NUL byte or another control character YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1
+        raise InputError(
+            [
+                error(
+                    shown,
+                    line,
+                    f"YAML syntax: the character U+{_code(exc.character):04X} is not allowed "
+                    "in YAML text",
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise InputError([error(shown, None, f"YAML syntax: {exc}")]) from None
     except RecursionError:
