@@ -10,7 +10,7 @@ import pytest
 import weasyprint
 from PIL import Image
 
-from conftest import SLUG, VERSION, Built, MakeProject, run_cli
+from conftest import SLUG, VERSION, Built, MakeProject, override, run_cli
 from reportpipe.validate import Job, ValidatorUnavailableError, toolchain, validate
 
 
@@ -75,12 +75,14 @@ def test_verapdf_passes_the_screen_edition_and_names_each_broken_rule(
 
 @needs_verapdf
 def test_validate_command_fails_on_a_broken_template(make_project: MakeProject) -> None:
-    template = Path("styles/templates/report.html.j2")
     root = make_project({})
-    text = (root / template).read_text("utf-8")
-    broken = text.replace('<h2 id="innehall">Innehåll</h2>', '<h3 id="innehall">Innehåll</h3>')
+    template = override(root, "templates/report.html.j2")
+    text = template.read_text("utf-8")
+    broken = text.replace(
+        '<h2 id="innehall">{{ t("contents") }}</h2>', '<h3 id="innehall">{{ t("contents") }}</h3>'
+    )
     assert broken != text
-    (root / template).write_text(broken, encoding="utf-8")
+    template.write_text(broken, encoding="utf-8")
     assert run_cli("build", "--project", str(root), "--edition", "screen").code == 0
     result = run_cli("validate", "--project", str(root))
     assert result.code == 1, result.out + result.err
