@@ -370,7 +370,9 @@ def _chapter(project: Project, name: str, credits: PicturesFile | None) -> Chapt
         credit = credits.credit(key) if credits and key in credits.pictures else None
         return ResolvedImage(target.relative_to(project.root).as_posix(), key, credit)
 
-    return Chapter(shown, render_markdown(text, shown=shown, resolve_image=resolve))
+    prefix = re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower()).strip("-") or "chapter"
+    fragment = render_markdown(text, shown=shown, resolve_image=resolve, footnote_prefix=prefix)
+    return Chapter(shown, fragment)
 
 
 def _check_chapters(

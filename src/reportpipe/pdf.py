@@ -40,6 +40,7 @@ from reportpipe.atomic import write_atomic
 from reportpipe.content import OutputIntent
 from reportpipe.findings import Finding, error, warning
 from reportpipe.project import Project
+from reportpipe.stableurls import BASE, real_path, stable_url
 
 # One documented subsetting path, whatever the machine has installed (see module doc).
 weasyprint.pdf.fonts.harfbuzz_subset = None
@@ -112,7 +113,9 @@ class ProjectFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint is untyped
         parts = urlsplit(url)
         if parts.scheme != "file":
             return self._refuse(url, f"refused to load {url}: builds use no network")
-        requested = Path(unquote(parts.path))
+        # Project files come under one fixed URL, whatever the folder (see stableurls).
+        stable = real_path(url, self.project.root)
+        requested = stable if stable is not None else Path(unquote(parts.path))
         path = self.project.inside(requested)
         if path is None:
             return self._refuse(
@@ -234,7 +237,7 @@ def render_pdf(
                 before = len(log.records)
                 css.append(
                     weasyprint.CSS(
-                        filename=str(sheet),
+                        url=stable_url(project.shown(sheet)),
                         url_fetcher=fetcher,
                         font_config=font_config,
                         color_profiles=color_profiles,
@@ -242,9 +245,7 @@ def render_pdf(
                 )
                 for record in log.records[before:]:  # what this stylesheet made WeasyPrint say
                     record.stylesheet = project.shown(sheet)
-            document = weasyprint.HTML(
-                string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher
-            ).render(
+            document = weasyprint.HTML(string=html, base_url=BASE, url_fetcher=fetcher).render(
                 font_config=font_config,
                 color_profiles=color_profiles,
                 stylesheets=css,
@@ -275,8 +276,8 @@ def render_pdf(
         )
     base = root.as_uri() + "/"
     for record in log.records:
-        message = record.getMessage().replace(base, "")
-        if any(url.replace(base, "") in message for url in fetcher.problems):
+        message = record.getMessage().replace(base, "").replace(BASE, "")
+        if any(url.replace(base, "").replace(BASE, "") in message for url in fetcher.problems):
             continue  # already said, with the reason
         serious = record.levelno >= logging.ERROR or _FONT_FAILURE.search(message)
         make = error if serious else warning
