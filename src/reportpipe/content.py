@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valida
 
 from reportpipe.findings import Finding, InputError, Level, error
 from reportpipe.markdown import Fragment, Heading, ResolvedImage, render_markdown
-from reportpipe.pictures import picture_problem
+from reportpipe.pictures import missing_picture, picture_problem
 from reportpipe.project import Project, project_url
 from reportpipe.yamlfile import LocatedDict, line_of, load_mapping, read_text
 
@@ -30,6 +30,7 @@ Text = Annotated[str, Field(min_length=1, strict=True)]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, strict=True)]
 Version = Annotated[str, Field(pattern=VERSION_PATTERN, strict=True)]
 Place = Literal["top-left", "top-right", "bottom-left", "bottom-right", "center", "outside"]
+_BARE_DOMAIN = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(/\S*)?$", re.I)
 QUADRANTS: tuple[Place, ...] = ("top-left", "top-right", "bottom-left", "bottom-right")
 
 
@@ -100,6 +101,9 @@ class Scenario(Record):
     summary: Text | None = None
     points: tuple[Text, ...] = ()
     groups: tuple[Group, ...] = ()
+    #: Start on a new page even when the previous scenario leaves room (scenarios share
+    #: pages by default).
+    new_page: StrictBool = False
 
     @property
     def anchor(self) -> str:
@@ -119,6 +123,16 @@ class Picture(Record):
     permission: Text | None = None  # who granted it, and when
     provenance: Text | None = None  # a credit line recorded from an earlier use
 
+    @property
+    def source_url(self) -> str | None:
+        """The source as a web address to link to, when it is one (or a bare domain)."""
+        source = self.source.strip()
+        if source.startswith(("https://", "http://")) and " " not in source:
+            return source
+        if _BARE_DOMAIN.match(source):
+            return f"https://{source}"
+        return None
+
 
 class PicturesFile(Record):
     #: How a credit is printed under a picture; fields of a picture in braces.
@@ -127,7 +141,10 @@ class PicturesFile(Record):
 
     def credit(self, name: str) -> str:
         picture = self.pictures[name]
-        return self.credit_line.format(**picture.model_dump())
+        line = self.credit_line.format(**picture.model_dump())
+        if picture.permission and "{permission}" not in self.credit_line:
+            line = f"{line} ({picture.permission})"  # who granted it is part of the credit
+        return line
 
 
 @dataclass(frozen=True)
@@ -284,6 +301,7 @@ def _check_scenarios(
     scenarios: _Parsed[ScenariosFile],
     pictures: _Parsed[PicturesFile] | None,
     findings: list[Finding],
+    project: Project | None = None,
 ) -> None:
     items = scenarios.value.scenarios
     numbers = Counter(s.number for s in items)
@@ -316,7 +334,19 @@ def _check_scenarios(
                         "only in punctuation)",
                     )
                 )
-            if pictures is not None and group.picture not in pictures.value.pictures:
+            if project is not None and (
+                (found := project.resolve_reference(project.source, group.picture)) is not None
+                and not found.is_file()
+            ):
+                findings.append(
+                    error(
+                        scenarios.shown,
+                        scenarios.line("scenarios", i, "groups", j, "picture"),
+                        f"group {group.id}: "
+                        + missing_picture(project.source, group.picture, "source/"),
+                    )
+                )
+            elif pictures is not None and group.picture not in pictures.value.pictures:
                 findings.append(
                     error(
                         scenarios.shown,
@@ -362,8 +392,10 @@ def _chapter(project: Project, name: str, credits: PicturesFile | None) -> Chapt
     shown = project.shown(path)
     text = read_text(path, shown)
 
-    def resolve(reference: str) -> ResolvedImage | None:
+    def resolve(reference: str) -> ResolvedImage | str | None:
         target = project.resolve_reference(path.parent, reference)
+        if target is not None and not target.exists():
+            return missing_picture(path.parent, reference, f"{project.shown(path.parent)}/")
         if target is None or not target.is_file():
             return None
         key = target.relative_to(project.source.resolve()).as_posix()
@@ -424,7 +456,7 @@ def load_report(project: Project) -> Loaded:
     if pictures is not None:
         _check_pictures(project, pictures, findings)
     if scenarios is not None:
-        _check_scenarios(scenarios, pictures, findings)
+        _check_scenarios(scenarios, pictures, findings, project)
 
     chapters: list[Chapter] = []
     for name in meta.value.chapters if meta is not None else ():

@@ -43,8 +43,8 @@ class ResolvedImage:
 
 
 #: Turns an image reference, as written in Markdown, into a project file, or None when
-#: the reference does not name a file of the project.
-ImageResolver = Callable[[str], ResolvedImage | None]
+#: the reference does not name a file of the project, or a message saying what is wrong.
+ImageResolver = Callable[[str], ResolvedImage | str | None]
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,9 @@ class _References(Treeprocessor):
         src = img.get("src", "")
         line = _line_of(self.text, f"]({src}")
         resolved = self.resolve(src)
-        if resolved is None:
+        if isinstance(resolved, str):
+            self.findings.append(error(self.shown, line, resolved))
+        elif resolved is None:
             self.findings.append(
                 error(
                     self.shown,

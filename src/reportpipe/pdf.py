@@ -202,10 +202,42 @@ def _finisher(seed: bytes, intent: OutputIntent | None) -> Any:
 
 
 @dataclass(frozen=True)
+class PlacedPicture:
+    """A raster picture as laid out: where it came from and how large it is drawn."""
+
+    src: str  # the <img> src, relative to the project
+    page: int  # 1-based
+    inches: tuple[float, float]  # drawn width and height
+    pixels: tuple[int, int]
+
+
+@dataclass(frozen=True)
 class Rendered:
     pdf: bytes
     pages: int
     findings: tuple[Finding, ...]
+    pictures: tuple[PlacedPicture, ...] = ()
+
+
+def _placed_pictures(document: Any) -> tuple[PlacedPicture, ...]:
+    """Every raster <img> of the laid-out document with its drawn size (object-fit
+    applied), read from WeasyPrint's boxes before the PDF is written."""
+    from weasyprint.images import RasterImage
+    from weasyprint.layout.replaced import replacedbox_layout
+
+    found = []
+    for number, page in enumerate(document.pages, 1):
+        for box in page._page_box.descendants():
+            image = getattr(box, "replacement", None)
+            element = getattr(box, "element", None)
+            if not isinstance(image, RasterImage) or element is None or not box.width:
+                continue
+            width, height, _, _ = replacedbox_layout(box)
+            if width > 0 and height > 0:
+                src = unquote(str(element.get("src") or ""))
+                inches = (width / 96, height / 96)  # CSS pixels
+                found.append(PlacedPicture(src, number, inches, (image.width, image.height)))
+    return tuple(found)
 
 
 def render_pdf(
@@ -288,4 +320,5 @@ def render_pdf(
         else:
             findings.append(make(shown_html, None, f"WeasyPrint ({profile.name}): {message}"))
     pages = len(document.pages) if document else 0
-    return Rendered(pdf=pdf, pages=pages, findings=tuple(findings))
+    pictures = _placed_pictures(document) if document else ()
+    return Rendered(pdf=pdf, pages=pages, findings=tuple(findings), pictures=pictures)

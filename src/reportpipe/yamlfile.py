@@ -121,6 +121,8 @@ def load_mapping(path: Path, shown: str) -> LocatedDict:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
+        if "'\\t'" in problem:  # PyYAML: found character '\t' that cannot start any token
+            problem = "a tab where YAML expects spaces: indent with spaces, not tabs"
         raise InputError([error(shown, line, f"YAML syntax: {problem}")]) from None
     except yaml.YAMLError as exc:
         raise InputError([error(shown, None, f"YAML syntax: {exc}")]) from None
