@@ -90,7 +90,9 @@ def test_low_resolution_picture_fails_print_and_warns_on_screen(tmp_path: Path) 
     assert low.startswith(f"page 1: picture {name} (60 × 60 px) is only 38 dpi at its printed size")
     # 60 px over 40 mm: at 300 dpi that size needs 60 × 300 / 38.1 = 473 px
     assert "needs ≥ 300 for print" in low
-    assert low.endswith("at that size use an original of at least 473 × 473 px, or print it smaller")
+    assert low.endswith(
+        "at that size use an original of at least 473 × 473 px, or print it smaller"
+    )
 
     findings, _ = check(pdf, "screen")
     [warned] = messages(findings, Level.WARNING)

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportpipe.bundle import make_bundle
+from reportpipe.checkconfig import load_checks_config
 from reportpipe.content import Report, load_output_intent
 from reportpipe.figure import CrossFigure, Variant, build_cross
-from reportpipe.checkconfig import load_checks_config
 from reportpipe.findings import Finding, InputError, Level, error
 from reportpipe.fonts import vendored_families
 from reportpipe.pdf import Profile, Rendered, render_pdf
@@ -121,7 +121,9 @@ def render_editions(
         pdfs[profile] = rendered.pdf
         progress(f"  {profile.name}: {rendered.pages} pages, {len(rendered.pdf) / 1024:.0f} KiB")
     if not any(f.level is Level.ERROR for f in findings):
-        placed = [(p.name, pic) for p, r in zip(profiles, results, strict=True) for pic in r.pictures]
+        placed = [
+            (p.name, pic) for p, r in zip(profiles, results, strict=True) for pic in r.pictures
+        ]
         config = load_checks_config(project).preflight
         findings.extend(sharpness_findings(project, report, placed, config))
     return Rendering(name, html, figures, pdfs, tuple(findings))

@@ -260,7 +260,10 @@ def preflight(
         elif edition == "screen" and dpi < config.warn_screen_dpi:
             need = f"should be ≥ {config.warn_screen_dpi:g} on screen"
             enough = _enough(w, h, dpi, config.warn_screen_dpi)
-            say(f"{said} shown size ({need}); at that size use {enough}, or show it smaller", warning)
+            say(
+                f"{said} shown size ({need}); at that size use {enough}, or show it smaller",
+                warning,
+            )
     if edition == "screen" and size > config.max_screen_mb * 2**20:
         limit = f"keep it under {config.max_screen_mb:g} MB (smaller pictures)"
         say(f"{shown} is {size / 2**20:.1f} MB; it is sent by e-mail: {limit}", warning)

@@ -12,8 +12,8 @@ picture's source path.
 
 from __future__ import annotations
 
-from hashlib import md5
 from collections.abc import Iterable
+from hashlib import md5
 from pathlib import Path
 from urllib.parse import quote, unquote
 
