@@ -40,6 +40,7 @@ def make_pictures(images: Path) -> None:
         images / "team.gif"
     )
     _photo((500, 500), "RGBA", 5).save(images / "mark.png")
+    _photo((1800, 4800), "RGB", 6).save(images / "tower.png")  # taller than a page
 
 
 def make_photo_project(root: Path) -> Path:
