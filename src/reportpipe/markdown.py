@@ -262,7 +262,7 @@ class _PictureAttributes(AttrListTreeprocessor):
                     )
                 )
             else:
-                shown = key if value is None else f"{key}={value}"
+                shown = key if value is None else f".{value}" if key == "." else f"{key}={value}"
                 self.findings.append(
                     warning(
                         self.shown,
