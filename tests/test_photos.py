@@ -11,7 +11,7 @@ from pathlib import Path
 import pymupdf
 import pypdf
 import pytest
-from conftest import CliResult, run_cli
+from conftest import CliResult, MakeProject, run_cli
 from pdfutil import struct_elements
 from photos import STEM, make_photo_project
 
@@ -220,3 +220,45 @@ def test_release_records_the_installed_versions_and_verify_rebuilds_it(
     assert verified.code == 0, verified.out + verified.err
     assert "1.0.0: ok" in verified.out
     assert "error" not in verified.err
+
+
+def _six_short_scenarios(new_page: int | None) -> str:
+    places = ["top-left", "top-right", "bottom-left", "bottom-right", "center", "outside"]
+    lines = [
+        "cross:",
+        "  title: Scenariokorset",
+        "  alt: Korset med sex scenarier.",
+        "  x_axis: {start: Stödjande, end: Operativ}",
+        "  y_axis: {start: Svag roll, end: Stark roll}",
+        "scenarios:",
+    ]
+    for number, place in enumerate(places, 1):
+        lines += [f"  - number: {number}", f"    title: Kort scenario {number}"]
+        lines += [f"    place: {place}", "    points: [Första, Andra, Tredje]"]
+        if number == new_page:
+            lines.append("    new_page: true")
+    return "\n".join(lines) + "\n"
+
+
+def _scenario_pages(pdf: Path) -> dict[int, int]:
+    with pymupdf.open(pdf) as doc:
+        return {
+            int(title.split(".")[0].split()[-1]): page
+            for level, title, page in doc.get_toc()
+            if level == 1 and title.startswith("Scenario ")
+        }
+
+
+@pytest.mark.parametrize("new_page", [None, 4])
+def test_six_short_scenarios_fit_on_few_pages_unless_one_asks_for_a_new_one(
+    make_project: MakeProject, new_page: int | None
+) -> None:
+    root = make_project({"source/scenarios.yaml": _six_short_scenarios(new_page)})
+    result = run_cli("build", "--project", str(root), "--edition", "screen")
+    assert result.code == 0, result.err
+    pages = _scenario_pages(root / "build" / "jobbregionen-umea-2015-1.0.0.pdf")
+    assert len(pages) == 6
+    if new_page is None:
+        assert len(set(pages.values())) == 1  # three points each: all six on one page
+    else:
+        assert pages[3] == pages[1] and pages[4] == pages[3] + 1 and pages[6] == pages[4]
