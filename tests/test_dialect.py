@@ -8,8 +8,8 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-from conftest import MakeProject, run_cli
 
+from conftest import MakeProject, run_cli
 from reportpipe.archive import lock_record
 from reportpipe.findings import InputError
 from reportpipe.markdown import ResolvedImage, render_markdown
@@ -105,7 +105,9 @@ def test_raw_html_is_reported_at_its_line_and_stays_text() -> None:
 def test_a_misspelled_markdown_picture_is_missing_with_the_nearest_name(
     make_project: MakeProject,
 ) -> None:
-    root = make_project({"source/intro.md": "# Inledning\n\nText.\n\n![Loket](images/lokett.svg)\n"})
+    root = make_project(
+        {"source/intro.md": "# Inledning\n\nText.\n\n![Loket](images/lokett.svg)\n"}
+    )
     result = run_cli("build", "--project", str(root))
     assert result.code == 2
     assert (

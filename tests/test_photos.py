@@ -11,10 +11,10 @@ from pathlib import Path
 import pymupdf
 import pypdf
 import pytest
-from conftest import CliResult, MakeProject, run_cli
+
+from conftest import Built, CliResult, MakeProject, run_cli
 from pdfutil import struct_elements
 from photos import STEM, make_photo_project
-
 from reportpipe.stableurls import image_names
 
 MM = 72 / 25.4
@@ -145,8 +145,10 @@ def _running_head(page: pymupdf.Page) -> str:
     return " ".join(w[4] for w in sorted(words, key=lambda w: w[0]))
 
 
-def test_running_heads_name_the_chapter_whose_text_is_on_the_page(photos: Photos) -> None:
-    with pymupdf.open(photos.screen) as doc:
+def _check_running_heads(pdf: Path) -> int:
+    """Assert that each page's running head names the chapter (level-1 bookmark) whose
+    text is at the top of the page; return how many pages were checked."""
+    with pymupdf.open(pdf) as doc:
         starts = [(title, page) for level, title, page in doc.get_toc() if level == 1]
         checked = 0
         for page in doc:
@@ -164,8 +166,17 @@ def test_running_heads_name_the_chapter_whose_text_is_on_the_page(photos: Photos
             expected = here[0] if here else before[-1]
             assert head == expected, (number, head, top)
             checked += 1
-    assert checked >= 8
-    assert _running_head(pymupdf.open(photos.screen)[3]) == "Dagen i bilder"  # the table's page
+    return checked
+
+
+def test_running_heads_name_the_chapter_whose_text_is_on_the_page(photos: Photos) -> None:
+    assert _check_running_heads(photos.screen) >= 9
+    with pymupdf.open(photos.screen) as doc:
+        assert _running_head(doc[3]) == "Dagen i bilder"  # the chapter's second page
+
+
+def test_running_heads_of_the_shipped_report(built: Built) -> None:
+    assert _check_running_heads(built.screen) >= 10
 
 
 def test_credits_name_who_granted_permission_and_link_sources(photos: Photos) -> None:

@@ -158,8 +158,8 @@ def _attachments(report: Report, sources: SourceBundle | None) -> list[object]:
 
 
 def _checked(project: Project, stylesheet: Path) -> Path:
-    """A stylesheet WeasyPrint may read: a file inside the project (WeasyPrint opens
-    stylesheets given by name itself, without the project's URL fetcher)."""
+    """A stylesheet WeasyPrint may read: a file inside the project (checked here too, so
+    the message names the stylesheet, before the URL fetcher would refuse it)."""
     shown = project.shown(stylesheet)
     if project.inside(stylesheet) is None:
         raise InputError([error(shown, None, "points outside the project; copy the file in")])

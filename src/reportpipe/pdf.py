@@ -10,7 +10,9 @@ Three promises are kept here:
   the edition, the file identifier and the XMP document id are derived from the
   content, and fonts are always subset with fontTools (WeasyPrint would use HarfBuzz
   where libharfbuzz-subset happens to be installed, which gives other bytes) with
-  SOURCE_DATE_EPOCH set so fontTools stamps the edition's time.
+  SOURCE_DATE_EPOCH set so fontTools stamps the edition's time; WeasyPrint sees the
+  project under one fixed URL whatever its folder (stableurls), so raster pictures,
+  which it names after their URL, get the same names everywhere.
 """
 
 from __future__ import annotations
