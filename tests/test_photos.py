@@ -273,3 +273,14 @@ def test_six_short_scenarios_fit_on_few_pages_unless_one_asks_for_a_new_one(
         assert len(set(pages.values())) == 1  # three points each: all six on one page
     else:
         assert pages[3] == pages[1] and pages[4] == pages[3] + 1 and pages[6] == pages[4]
+
+
+def test_web_domains_in_credits_are_never_hyphenated(photos: Photos) -> None:
+    with pymupdf.open(photos.screen) as doc:
+        [page] = [p.get_text() for p in doc if "Upphov och källa" in p.get_text()]
+    # a long domain as a source: hyphenated as "arbetsmarknadsde-partementet.se" under
+    # `hyphens: auto`; kept whole (and linked) since a domain is not a word
+    assert "arbetsmarknadsdepartementet.se." in page.split("\n")
+    with pymupdf.open(photos.screen) as doc:
+        uris = {link.get("uri") for p in doc for link in p.get_links()}
+    assert "https://arbetsmarknadsdepartementet.se" in uris
