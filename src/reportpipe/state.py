@@ -61,7 +61,10 @@ def input_digest(project: Project, settings: Sequence[str]) -> str:
     digest = hashlib.sha256("\0".join([*settings, *_versions()]).encode())
     lock = project.root / "constraints.txt"
     engine = sorted(p for p in ENGINE.glob("*.py"))
-    for path in [*project.pdf_inputs(), *([lock] if lock.is_file() else []), *engine]:
+    # checks.yaml never goes into a PDF, but its resolutions decide the build's warnings
+    checks = project.source / "checks.yaml"
+    extra = [p for p in (lock, checks) if p.is_file()]
+    for path in [*project.pdf_inputs(), *extra, *engine]:
         digest.update(path.as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
