@@ -1,6 +1,7 @@
 """The photo test project: tests/fixtures/photos/source with the shipped styles, and
 raster pictures generated here with Pillow (kept out of git: the large one is 4000 ×
-3000 px)."""
+3000 px): PNG with and without transparency, JPEG and GIF, each both in Markdown and as
+a group picture."""
 
 from __future__ import annotations
 
@@ -41,6 +42,10 @@ def make_pictures(images: Path) -> None:
     )
     _photo((500, 500), "RGBA", 5).save(images / "mark.png")
     _photo((1800, 4800), "RGB", 6).save(images / "tower.png")  # taller than a page
+    _photo((1200, 800), "RGB", 7).convert("P", palette=Image.Palette.ADAPTIVE).save(
+        images / "chart.gif"
+    )
+    _photo((500, 400), "RGB", 8).save(images / "notes.jpg", quality=85)
 
 
 def make_photo_project(root: Path) -> Path:

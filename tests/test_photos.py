@@ -23,7 +23,7 @@ A4 = (595.276, 841.89)
 BLOCK = (24 * MM, 24 * MM, A4[0] - 22 * MM, A4[1] - 24 * MM)
 
 DETAIL_WARNING = (
-    "source/intro.md:22: warning: picture images/detail.png (300 × 200 px) is printed "
+    "source/intro.md:24: warning: picture images/detail.png (300 × 200 px) is printed "
     "98 × 66 mm on page 4 of the screen edition: 77 dpi, under the 150 dpi it needs; at "
     "that size use an original of at least 582 × 388 px, or print it smaller "
     "({width=…} in Markdown)"
@@ -60,7 +60,7 @@ def photos_elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Photos:
 def test_the_small_photo_is_a_build_warning_at_its_markdown_line(photos: Photos) -> None:
     warnings = [line for line in photos.result.err.splitlines() if ": warning: " in line]
     assert warnings == [DETAIL_WARNING]
-    line = (photos.root / "source" / "intro.md").read_text("utf-8").splitlines()[21]
+    line = (photos.root / "source" / "intro.md").read_text("utf-8").splitlines()[23]
     assert line.startswith("![En detalj av en lapp på tavlan.](images/detail.png)")
 
 
@@ -78,15 +78,17 @@ def test_every_picture_lies_inside_the_text_block(photos: Photos, edition: str) 
                 ratio = info["width"] / info["height"]
                 assert (x1 - x0) / (y1 - y0) == pytest.approx(ratio, rel=0.01)  # not distorted
                 seen[(info["width"], info["height"])] = x1 - x0
-    # all six pictures; the 4000 px photo fills the text width, the JPEG half of it, the
+    # all eight pictures; the 4000 px photo fills the text width, the JPEG half of it, the
     # tall one is scaled down to the height the page leaves (200 mm)
     assert set(seen) == {
         (4000, 3000),
         (1600, 1200),
         (300, 200),
         (1800, 4800),
+        (1200, 800),
         (400, 400),
         (500, 500),
+        (500, 400),
     }
     assert seen[(4000, 3000)] == pytest.approx(BLOCK[2] - BLOCK[0], abs=0.5)
     assert seen[(1600, 1200)] == pytest.approx((BLOCK[2] - BLOCK[0]) / 2, abs=0.5)
@@ -190,8 +192,9 @@ def test_credits_name_who_granted_permission_and_link_sources(photos: Photos) ->
     assert {"https://example.org/bilder/sal", "https://example.org"} <= uris
     assert "example.org." in text  # never hyphenated across lines
     # each picture once in the list
-    names = ["Salen full", "Whiteboardtavla", "En detalj", "Tornet", "Laget", "Märket"]
-    assert [text.count(n) for n in names] == [1, 1, 1, 1, 1, 1]
+    names = ["Salen full", "Whiteboardtavla", "stapeldiagram", "En detalj", "Tornet", "Laget"]
+    names += ["Märket", "Anteckningarna"]
+    assert [text.count(n) for n in names] == [1] * 8
 
 
 def test_raster_pictures_give_the_same_bytes_in_any_folder(
