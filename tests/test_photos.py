@@ -287,3 +287,11 @@ def test_web_domains_in_credits_are_never_hyphenated(photos: Photos) -> None:
     with pymupdf.open(photos.screen) as doc:
         uris = {link.get("uri") for p in doc for link in p.get_links()}
     assert "https://arbetsmarknadsdepartementet.se" in uris
+
+
+def test_web_domains_in_the_shipped_credits_are_never_hyphenated(built: Built) -> None:
+    # before: "mangescykelbu-" / "tik.se" in the narrow "I bildspelet" column
+    with pymupdf.open(built.screen) as doc:
+        [page] = [p for p in doc if "Upphov och källa" in p.get_text()]
+        found = {w[4] for w in page.get_text("words")}
+    assert {"prisvis.se", "mangescykelbutik.se", "etikiarbetslivet.se/"} <= found
