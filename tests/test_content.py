@@ -97,10 +97,11 @@ def test_picture_without_credit_entry_and_missing_file(make_project: MakeProject
     path.write_text(text, encoding="utf-8")
     errors = _errors(root)
     line = text.splitlines().index("        picture: images/dynamo.svg") + 1
-    assert any(
-        e.startswith(f"source/scenarios.yaml:{line}: error: group 2:2: picture 'images/dynamo.svg'")
-        for e in errors
-    )
+    # a misspelled path: the file is missing (not its credit), and the nearest name helps
+    assert (
+        f"source/scenarios.yaml:{line}: error: group 2:2: picture file 'images/dynamo.svg' "
+        "is missing from source/; did you mean 'images/dynamon.svg'?"
+    ) in errors
     assert any(
         "source/pictures.yaml:" in e and "'images/loket.svg': is not a file" in e for e in errors
     )

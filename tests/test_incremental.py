@@ -59,6 +59,7 @@ def test_a_second_build_does_nothing_and_says_so(project: Path) -> None:
         ("styles/templates/report.html.j2", b"\n"),
         ("styles/fonts/SourceSans3-Regular.otf", b"\0"),
         ("constraints.txt", b"pydyf==0.13.0\n"),
+        ("source/checks.yaml", b"\n# the resolutions of pictures are build warnings\n"),
     ],
 )
 def test_every_kind_of_input_change_makes_it_stale(

@@ -90,7 +90,11 @@ def test_low_resolution_picture_fails_print_and_warns_on_screen(tmp_path: Path) 
     assert dpi == pytest.approx(60 / (40 / 25.4), abs=1)
     [low] = [m for m in messages(findings) if "picture" in m]
     assert low.startswith(f"page 1: picture {name} (60 × 60 px) is only 38 dpi at its printed size")
-    assert "needs ≥ 300 for print" in low and "use a larger original" in low
+    # 60 px over 40 mm: at 300 dpi that size needs 60 × 300 / 38.1 = 473 px
+    assert "needs ≥ 300 for print" in low
+    assert low.endswith(
+        "at that size use an original of at least 473 × 473 px, or print it smaller"
+    )
 
     findings, _ = check(pdf, "screen")
     [warned] = messages(findings, Level.WARNING)
@@ -167,7 +171,7 @@ def test_images_inside_forms_use_the_form_matrix(tmp_path: Path) -> None:
     findings, facts = check(fonts_and_forms_pdf(tmp_path / "forms.pdf"), "print")
     assert facts.images == ((1, "Im1", 50.0),)
     assert (
-        "page 1: picture Im1 (100 × 300 px) is only 50 dpi at its printed size (needs ≥ 300 for print); use a larger original or print it smaller"
+        "page 1: picture Im1 (100 × 300 px) is only 50 dpi at its printed size (needs ≥ 300 for print); at that size use an original of at least 600 × 1800 px, or print it smaller"
         in messages(findings)
     )
 

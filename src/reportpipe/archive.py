@@ -59,6 +59,47 @@ def versions(project: Project) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
+LOCK = "constraints.txt"
+
+
+def lock_record(project: Project, edition: str) -> bytes:
+    """The exact versions that build this edition, for `data/constraints.txt`: the
+    project's own lock file when it has one, otherwise the distributions installed
+    now (as `pip freeze` would list them). Raises InputError when neither can be had:
+    an edition that nobody can rebuild is not released."""
+    lock = project.root / LOCK
+    if lock.is_file():
+        return lock.read_bytes()
+    pins: dict[str, str] = {}
+    try:
+        for dist in metadata.distributions():
+            name, version = dist.metadata["Name"], dist.version
+            if name and version and name.lower() != "reportpipe":
+                pins.setdefault(str(name), str(version))
+    except (OSError, ValueError) as exc:
+        pins, problem = {}, f" ({exc})"
+    else:
+        problem = ""
+    if not pins:
+        raise InputError(
+            [
+                error(
+                    LOCK,
+                    None,
+                    "cannot record the versions that build this edition" + problem + ": add a "
+                    "lock file to the project (pip freeze --exclude reportpipe > constraints.txt)",
+                )
+            ]
+        )
+    header = (
+        f"# The distributions installed when edition {edition} was released (the project\n"
+        "# has no constraints.txt of its own). Rebuild in an environment made with\n"
+        "# 'pip install -c' this file.\n"
+    )
+    lines = [f"{name}=={pins[name]}" for name in sorted(pins, key=str.lower)]
+    return (header + "\n".join(lines) + "\n").encode()
+
+
 def write_bag(
     project: Project, version: str, payload: list[Payload], info: dict[str, str | list[str]]
 ) -> Path:

@@ -108,13 +108,17 @@ def _preflight(
     project: Project, pdfs: dict[str, tuple[Path, str]], config: ChecksConfig
 ) -> CheckResult:
     from reportpipe.preflight import preflight
+    from reportpipe.stableurls import image_names
 
     findings: list[Finding] = []
     notes = []
+    names = image_names(name for name, _ in project.pdf_inputs())
     for edition, (pdf, shown) in pdfs.items():
         if not pdf.is_file():
             raise InputError([error(shown, None, "not built yet: run `reportpipe build` first")])
-        found, facts = preflight(pdf, shown=shown, edition=edition, config=config.preflight)
+        found, facts = preflight(
+            pdf, shown=shown, edition=edition, config=config.preflight, names=names
+        )
         findings.extend(found)
         notes.append(
             f"{shown}: {facts.pages} pages, {facts.bytes / 1024:.0f} KiB, "

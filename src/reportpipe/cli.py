@@ -13,7 +13,6 @@ import json
 import re
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -350,9 +349,11 @@ def _fail_strict(project: Project, findings: Sequence[Finding]) -> int:
 
 def release(project: Project, *, offline: bool) -> int:
     from reportpipe.archive import (
+        LOCK,
         AlreadyArchivedError,
         Payload,
         edition_info,
+        lock_record,
         versions,
         write_bag,
     )
@@ -378,6 +379,7 @@ def release(project: Project, *, offline: bool) -> int:
         print(f"release: error: veraPDF cannot run: {exc}", file=sys.stderr)
         _say("release refused: the editions cannot be validated here; nothing archived")
         return EXIT_INPUT
+    lock = lock_record(project, version)  # refuses before any work when it cannot
     bundle = source_bundle(project, report)
     rendering = render_editions(
         project, report, (SCREEN, PRINT, ARCHIVE), progress=_say, sources=bundle, cached=False
@@ -385,20 +387,21 @@ def release(project: Project, *, offline: bool) -> int:
     findings = list(dict.fromkeys([*loaded.warnings, *rendering.findings]))
     if any(f.level is Level.ERROR for f in findings):
         raise InputError(findings)
-    with tempfile.TemporaryDirectory(prefix="reportpipe-release-") as tmp:
-        pdfs = {}
-        for profile, data in rendering.pdfs.items():
-            path = Path(tmp) / rendering.file_name(profile)
-            path.write_bytes(data)
-            pdfs[profile.name] = (path, f"archive/{version}/data/{path.name}")
-        try:
-            validation = _validate_release(project, pdfs)
-        except ValidatorUnavailableError as exc:
-            print(f"release: error: veraPDF cannot run: {exc}", file=sys.stderr)
-            _say("release refused: the editions could not be validated; nothing archived")
-            return EXIT_INPUT
-        del pdfs[ARCHIVE.name]  # preflight knows the screen and print editions
-        results = run_checks(project, report, rendering.html, CHECKS, offline=offline, pdfs=pdfs)
+    # The PDFs the checks look at are kept in build/release/, so that every finding
+    # names a file that exists, also when the release is refused.
+    pdfs = {}
+    for profile, data in rendering.pdfs.items():
+        path = project.build / "release" / rendering.file_name(profile)
+        write_atomic(path, data)
+        pdfs[profile.name] = (path, project.shown(path))
+    try:
+        validation = _validate_release(project, pdfs)
+    except ValidatorUnavailableError as exc:
+        print(f"release: error: veraPDF cannot run: {exc}", file=sys.stderr)
+        _say("release refused: the editions could not be validated; nothing archived")
+        return EXIT_INPUT
+    del pdfs[ARCHIVE.name]  # preflight knows the screen and print editions
+    results = run_checks(project, report, rendering.html, CHECKS, offline=offline, pdfs=pdfs)
     findings.extend(validation.findings())
     verdicts = [v.summary() for v in validation.verdicts]
     for verdict in verdicts:
@@ -416,9 +419,7 @@ def release(project: Project, *, offline: bool) -> int:
     _disarm()
     payload = [Payload(rendering.file_name(p), pdf) for p, pdf in rendering.pdfs.items()]
     payload.append(Payload(bundle.name, bundle.data))
-    lock = project.root / "constraints.txt"
-    if lock.is_file():
-        payload.append(Payload(lock.name, lock.read_bytes()))
+    payload.append(Payload(LOCK, lock))  # the exact versions, always (lock_record)
     info = edition_info(
         report,
         [f for f in findings if f.level is Level.WARNING],

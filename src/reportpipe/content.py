@@ -22,7 +22,7 @@ from reportpipe.catalogue import Catalogue, load_catalogue
 from reportpipe.fields import fill, template_problem
 from reportpipe.findings import Finding, InputError, Level, error
 from reportpipe.markdown import Fragment, Heading, ResolvedImage, deepest_line, render_markdown
-from reportpipe.pictures import picture_problem
+from reportpipe.pictures import missing_picture, picture_problem
 from reportpipe.project import Project, project_url
 from reportpipe.timebound import (
     DeepRecursionError,
@@ -40,6 +40,7 @@ Text = Annotated[str, Field(min_length=1, strict=True)]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, strict=True)]
 Version = Annotated[str, Field(pattern=VERSION_PATTERN, strict=True)]
 Place = Literal["top-left", "top-right", "bottom-left", "bottom-right", "center", "outside"]
+_BARE_DOMAIN = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(/\S*)?$", re.I)
 QUADRANTS: tuple[Place, ...] = ("top-left", "top-right", "bottom-left", "bottom-right")
 
 
@@ -110,6 +111,9 @@ class Scenario(Record):
     summary: Text | None = None
     points: tuple[Text, ...] = ()
     groups: tuple[Group, ...] = ()
+    #: Start on a new page even when the previous scenario leaves room (scenarios share
+    #: pages by default).
+    new_page: StrictBool = False
 
     @property
     def anchor(self) -> str:
@@ -129,6 +133,16 @@ class Picture(Record):
     permission: Text | None = None  # who granted it, and when
     provenance: Text | None = None  # a credit line recorded from an earlier use
 
+    @property
+    def source_url(self) -> str | None:
+        """The source as a web address to link to, when it is one (or a bare domain)."""
+        source = self.source.strip()
+        if source.startswith(("https://", "http://")) and " " not in source:
+            return source
+        if _BARE_DOMAIN.match(source):
+            return f"https://{source}"
+        return None
+
 
 class PicturesFile(Record):
     #: How a credit is printed under a picture; fields of a picture in braces.
@@ -139,7 +153,10 @@ class PicturesFile(Record):
 
     def credit(self, name: str) -> str:
         picture = self.pictures[name]
-        return fill(self.credit_line, picture.model_dump())
+        line = fill(self.credit_line, picture.model_dump())
+        if picture.permission and "{permission}" not in self.credit_line:
+            line = f"{line} ({picture.permission})"  # who granted it is part of the credit
+        return line
 
 
 @dataclass(frozen=True)
@@ -293,6 +310,7 @@ def _check_scenarios(
     scenarios: _Parsed[ScenariosFile],
     pictures: _Parsed[PicturesFile] | None,
     findings: list[Finding],
+    project: Project | None = None,
 ) -> None:
     items = scenarios.value.scenarios
     numbers = Counter(s.number for s in items)
@@ -325,7 +343,19 @@ def _check_scenarios(
                         "only in punctuation)",
                     )
                 )
-            if pictures is not None and group.picture not in pictures.value.pictures:
+            if project is not None and (
+                (found := project.resolve_reference(project.source, group.picture)) is not None
+                and not found.is_file()
+            ):
+                findings.append(
+                    error(
+                        scenarios.shown,
+                        scenarios.line("scenarios", i, "groups", j, "picture"),
+                        f"group {group.id}: "
+                        + missing_picture(project.source, group.picture, "source/"),
+                    )
+                )
+            elif pictures is not None and group.picture not in pictures.value.pictures:
                 findings.append(
                     error(
                         scenarios.shown,
@@ -385,19 +415,24 @@ def _chapter(
     shown = project.shown(path)
     text = read_text(path, shown, roots=project.roots, referrer=referrer, line=line)
 
-    def resolve(reference: str) -> ResolvedImage | None:
+    def resolve(reference: str) -> ResolvedImage | str | None:
         target = project.resolve_reference(path.parent, reference)
+        if target is not None and not target.exists():
+            return missing_picture(path.parent, reference, f"{project.shown(path.parent)}/")
         if target is None or not target.is_file():
             return None
         key = target.relative_to(project.source.resolve()).as_posix()
         credit = credits.credit(key) if credits and key in credits.pictures else None
         return ResolvedImage(target.relative_to(project.root).as_posix(), key, credit)
 
+    prefix = re.sub(r"[^a-z0-9]+", "-", Path(name).stem.lower()).strip("-") or "chapter"
     seconds = markdown_seconds()
     quotes = words.smarty if words else None
     try:
         fragment = run_bounded(
-            lambda: render_markdown(text, shown=shown, resolve_image=resolve, quotes=quotes),
+            lambda: render_markdown(
+                text, shown=shown, resolve_image=resolve, quotes=quotes, footnote_prefix=prefix
+            ),
             seconds,
         )
     except TookTooLongError:
@@ -484,7 +519,7 @@ def load_report(project: Project) -> Loaded:
     if pictures is not None:
         _check_pictures(project, pictures, findings)
     if scenarios is not None:
-        _check_scenarios(scenarios, pictures, findings)
+        _check_scenarios(scenarios, pictures, findings, project)
 
     chapters: list[Chapter] = []
     for i, name in enumerate(meta.value.chapters if meta is not None else ()):

@@ -263,6 +263,11 @@ def _css_pictures(project: Project) -> dict[str, tuple[str, int | None]]:
     return found
 
 
+def picture_origins(project: Project, report: Report) -> dict[str, tuple[str, int | None]]:
+    """Where each picture (a key of pictures.yaml) is first asked for: file and line."""
+    return _origins(project, report)
+
+
 def _origins(project: Project, report: Report) -> dict[str, tuple[str, int | None]]:
     """Where each picture is asked for in the content, for messages."""
     origins: dict[str, tuple[str, int | None]] = {}

@@ -15,13 +15,15 @@ from pathlib import Path
 
 from reportpipe import gate
 from reportpipe.bundle import make_bundle
+from reportpipe.checkconfig import load_checks_config
 from reportpipe.content import Report, load_output_intent
 from reportpipe.figure import CrossFigure, Variant, build_cross
-from reportpipe.findings import Finding, InputError, error
+from reportpipe.findings import Finding, InputError, Level, error
 from reportpipe.fonts import text_measure, vendored_families
 from reportpipe.pdf import Profile, Rendered, render_pdf
 from reportpipe.project import Project
 from reportpipe.render import context_for, render_html
+from reportpipe.sharpness import sharpness_findings
 from reportpipe.yamlfile import MAX_TEXT_BYTES, read_text
 
 
@@ -126,6 +128,12 @@ def render_editions(
         findings.extend(rendered.findings)
         pdfs[profile] = rendered.pdf
         progress(f"  {profile.name}: {rendered.pages} pages, {len(rendered.pdf) / 1024:.0f} KiB")
+    if not any(f.level is Level.ERROR for f in findings):
+        placed = [
+            (p.name, pic) for p, r in zip(profiles, results, strict=True) for pic in r.pictures
+        ]
+        config = load_checks_config(project).preflight
+        findings.extend(sharpness_findings(project, report, placed, config))
     return Rendering(name, html, figures, pdfs, tuple(findings))
 
 

@@ -9,6 +9,12 @@ Link policy: a link leads to the web (`https:`, `http:`), to an e-mail address
 (`javascript:`, `file:`, relative paths) are errors: in a PDF sent by e-mail they lead
 nowhere or somewhere unsafe. Links with no target are rendered as plain text and
 reported as warnings, since the editor has to supply the address.
+
+Dialect: Python-Markdown with pipe tables (a paragraph `Table: caption` right before or
+after a table becomes its caption), footnotes (`[^1]`, listed at the chapter's end and
+linked both ways), definition lists and attributes on pictures (`{width=50%}`; nothing
+else). What would otherwise come out as raw text (a table that did not parse, raw HTML,
+attributes on anything but a picture) is reported as a warning at its line.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from html import unescape
 
 import markdown as md
 from markdown.extensions import Extension
+from markdown.extensions.attr_list import AttrListTreeprocessor, get_attrs_and_remainder
 from markdown.extensions.toc import slugify
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import AMP_SUBSTITUTE
@@ -37,8 +44,8 @@ class ResolvedImage:
 
 
 #: Turns an image reference, as written in Markdown, into a project file, or None when
-#: the reference does not name a file of the project.
-ImageResolver = Callable[[str], ResolvedImage | None]
+#: the reference does not name a file of the project, or a message saying what is wrong.
+ImageResolver = Callable[[str], ResolvedImage | str | None]
 
 
 @dataclass(frozen=True)
@@ -157,13 +164,62 @@ class _References(Treeprocessor):
                     self._image(parent, child)
                 elif child.tag == "a":
                     self._link(child)
+                elif child.tag == "table":
+                    self._caption_table(parent, child)
+        self._raw_leftovers(root)
+
+    def _caption_table(self, parent: ET.Element, table: ET.Element) -> None:
+        """A paragraph `Table: …` right before or after a table becomes its caption."""
+        children = list(parent)
+        at = children.index(table)
+        for near in (children[at - 1 : at], children[at + 1 : at + 2]):
+            for p in near:
+                text = "".join(p.itertext())
+                if p.tag == "p" and _CAPTION.match(text):
+                    caption = ET.Element("caption")
+                    caption.text, caption[:] = p.text, list(p)
+                    caption.text = _CAPTION.sub("", caption.text or "", count=1)
+                    parent.remove(p)
+                    table.insert(0, caption)
+                    return
+
+    def _raw_leftovers(self, root: ET.Element) -> None:
+        """Warn about Markdown the dialect does not know, which would print as raw text."""
+        for p in root.iter("p"):
+            text = "".join(p.itertext())
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            if len(lines) >= 2 and sum(line.startswith("|") for line in lines) >= 2:
+                self.findings.append(
+                    warning(
+                        self.shown,
+                        _line_of(self.text, lines[0]),
+                        "this looks like a table but is printed as text: a pipe table needs "
+                        "a header row, then a separator row like | --- | --- |, with no "
+                        "blank line between rows",
+                    )
+                )
+        for element in root.iter():
+            if element.tag in ("code", "pre"):
+                continue
+            for piece in (element.text, element.tail):
+                for tag in _RAW_HTML.findall(piece or ""):
+                    self.findings.append(
+                        warning(
+                            self.shown,
+                            _line_of(self.text, tag),
+                            f"raw HTML {tag} is not interpreted and is printed as text; "
+                            "write Markdown instead",
+                        )
+                    )
 
     def _image(self, parent: ET.Element, img: ET.Element) -> None:
         src = img.get("src", "")
         alt = img.get("alt", "")
         line = _first_line(self.text, f"]({src}", f"](<{src}>", f"]: {src}", f"![{alt}]", src)
         resolved = self.resolve(src)
-        if resolved is None:
+        if isinstance(resolved, str):
+            self.findings.append(error(self.shown, line, resolved))
+        elif resolved is None:
             self.findings.append(
                 error(
                     self.shown,
@@ -246,15 +302,64 @@ class _References(Treeprocessor):
         a.set("class", "link-without-target")
 
 
+_CAPTION = re.compile(r"^\s*Table:\s*")
+_RAW_HTML = re.compile(r"<[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")  # opening tags
+#: A picture's width: a share of the text block or a length.
+_WIDTH = re.compile(r"^\d{1,3}(\.\d{1,2})?(%|mm|cm)$")
+
+
+class _PictureAttributes(AttrListTreeprocessor):
+    """attr_list, restricted: `{width=…}` on pictures and nothing else (authors write
+    content, not markup); everything else is dropped and reported."""
+
+    def __init__(self, parser: md.Markdown, text: str, shown: str) -> None:
+        super().__init__(parser)
+        self.text, self.shown = text, shown
+        self.findings: list[Finding] = []
+
+    def assign_attrs(self, elem: ET.Element, attrs_string: str, *, strict: bool = False) -> str:
+        attrs, remainder = get_attrs_and_remainder(attrs_string)
+        if strict and remainder:
+            return remainder
+        line = _line_of(self.text, "{" + attrs_string) or _line_of(self.text, attrs_string)
+        for key, value in attrs:
+            if elem.tag == "img" and key == "width" and value and _WIDTH.match(value):
+                elem.set("style", f"width: {value}")
+            elif elem.tag == "img" and key == "width":
+                self.findings.append(
+                    warning(
+                        self.shown,
+                        line,
+                        f"picture width {value!r} is not understood; write it as a share "
+                        "of the text width or a length, like {width=50%} or {width=60mm}",
+                    )
+                )
+            else:
+                shown = key if value is None else f".{value}" if key == "." else f"{key}={value}"
+                self.findings.append(
+                    warning(
+                        self.shown,
+                        line,
+                        f"attribute {shown!r} is ignored: only pictures take attributes, "
+                        "and only a width, like ![text](images/photo.jpg){width=50%}",
+                    )
+                )
+        return remainder
+
+
 class _Policy(Extension):
     def __init__(self, text: str, shown: str, resolve: ImageResolver) -> None:
         super().__init__()
         self.args = (text, shown, resolve)
         self.references: _References | None = None
+        self.attributes: _PictureAttributes | None = None
 
     def extendMarkdown(self, parser: md.Markdown) -> None:  # noqa: N802 - Markdown's API
         parser.preprocessors.deregister("html_block")
         parser.inlinePatterns.deregister("html")
+        text, shown, _ = self.args
+        self.attributes = _PictureAttributes(parser, text, shown)
+        parser.treeprocessors.register(self.attributes, "attr_list", 8)  # replaces attr_list
         self.references = _References(parser, *self.args)
         parser.treeprocessors.register(self.references, "reportpipe_references", 1)
 
@@ -278,13 +383,29 @@ def render_markdown(
     resolve_image: ImageResolver,
     heading_base: int = 2,
     quotes: dict[str, str] | None = None,
+    footnote_prefix: str = "",
 ) -> Fragment:
     """Convert one Markdown document; `# Title` becomes `<h{heading_base}>`; straight
-    quotes become the language's typographic ones (`quotes`, smarty's substitutions)."""
+    quotes become the language's typographic ones (`quotes`, smarty's substitutions).
+    Footnote ids are `fn-<footnote_prefix>-<n>`, so chapters' footnotes never share an id."""
     policy = _Policy(text, shown, resolve_image)
     converter = md.Markdown(
-        extensions=["toc", "sane_lists", "smarty", policy],
+        extensions=[
+            "toc",
+            "sane_lists",
+            "smarty",
+            "tables",
+            "def_list",
+            "attr_list",
+            "footnotes",
+            policy,
+        ],
         extension_configs={
+            "footnotes": {
+                "SEPARATOR": f"-{footnote_prefix}-" if footnote_prefix else "-",
+                "BACKLINK_TEXT": "\u2191",  # ↑, a glyph the vendored fonts have
+                "BACKLINK_TITLE": "%d",
+            },
             # ASCII ids: PDF viewers mishandle named destinations with other characters.
             "toc": {"baselevel": heading_base, "slugify": slugify, "permalink": False},
             "smarty": {"substitutions": quotes or SWEDISH_QUOTES},
@@ -295,6 +416,7 @@ def render_markdown(
     headings = tuple(_flatten(getattr(converter, "toc_tokens", [])))
     references = policy.references
     findings = tuple(references.findings) if references else ()
+    findings += tuple(policy.attributes.findings) if policy.attributes else ()
     images = tuple(references.images) if references else ()
     links = tuple(references.links) if references else ()
     headings = tuple(

@@ -10,7 +10,9 @@ Three promises are kept here:
   the edition, the file identifier and the XMP document id are derived from the
   content, and fonts are always subset with fontTools (WeasyPrint would use HarfBuzz
   where libharfbuzz-subset happens to be installed, which gives other bytes) with
-  SOURCE_DATE_EPOCH set so fontTools stamps the edition's time.
+  SOURCE_DATE_EPOCH set so fontTools stamps the edition's time; WeasyPrint sees the
+  project under one fixed URL whatever its folder (stableurls), so raster pictures,
+  which it names after their URL, get the same names everywhere.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from reportpipe.content import OutputIntent
 from reportpipe.findings import Finding, error, warning
 from reportpipe.printready import PrintReady, make_print_ready, palette
 from reportpipe.project import Project
+from reportpipe.stableurls import BASE, real_path, stable_url
 
 # One documented subsetting path, whatever the machine has installed (see module doc).
 weasyprint.pdf.fonts.harfbuzz_subset = None
@@ -128,7 +131,9 @@ class ProjectFetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint is untyped
         parts = urlsplit(url)
         if parts.scheme != "file":
             return self._refuse(url, f"refused to load {url}: builds use no network")
-        requested = Path(unquote(parts.path))
+        # Project files come under one fixed URL, whatever the folder (see stableurls).
+        stable = real_path(url, self.project.root)
+        requested = stable if stable is not None else Path(unquote(parts.path))
         located = self.project.located(requested)  # styles/<name>: the project's or the theme's
         path = self.project.inside(located)
         if path is None:
@@ -258,10 +263,42 @@ def _finisher(
 
 
 @dataclass(frozen=True)
+class PlacedPicture:
+    """A raster picture as laid out: where it came from and how large it is drawn."""
+
+    src: str  # the <img> src, relative to the project
+    page: int  # 1-based
+    inches: tuple[float, float]  # drawn width and height
+    pixels: tuple[int, int]
+
+
+@dataclass(frozen=True)
 class Rendered:
     pdf: bytes
     pages: int
     findings: tuple[Finding, ...]
+    pictures: tuple[PlacedPicture, ...] = ()
+
+
+def _placed_pictures(document: Any) -> tuple[PlacedPicture, ...]:
+    """Every raster <img> of the laid-out document with its drawn size (object-fit
+    applied), read from WeasyPrint's boxes before the PDF is written."""
+    from weasyprint.images import RasterImage
+    from weasyprint.layout.replaced import replacedbox_layout
+
+    found = []
+    for number, page in enumerate(document.pages, 1):
+        for box in page._page_box.descendants():
+            image = getattr(box, "replacement", None)
+            element = getattr(box, "element", None)
+            if not isinstance(image, RasterImage) or element is None or not box.width:
+                continue
+            width, height, _, _ = replacedbox_layout(box)
+            if width > 0 and height > 0:
+                src = unquote(str(element.get("src") or ""))
+                inches = (width / 96, height / 96)  # CSS pixels
+                found.append(PlacedPicture(src, number, inches, (image.width, image.height)))
+    return tuple(found)
 
 
 def render_pdf(
@@ -297,7 +334,7 @@ def render_pdf(
                 before = len(log.records)
                 css.append(
                     weasyprint.CSS(
-                        url=sheet.as_uri(),
+                        url=stable_url(project.shown(sheet)),
                         url_fetcher=fetcher,
                         font_config=font_config,
                         color_profiles=color_profiles,
@@ -305,9 +342,7 @@ def render_pdf(
                 )
                 for record in log.records[before:]:  # what this stylesheet made WeasyPrint say
                     record.stylesheet = project.shown(sheet)
-            document = weasyprint.HTML(
-                string=html, base_url=root.as_uri() + "/", url_fetcher=fetcher
-            ).render(
+            document = weasyprint.HTML(string=html, base_url=BASE, url_fetcher=fetcher).render(
                 font_config=font_config,
                 color_profiles=color_profiles,
                 stylesheets=css,
@@ -344,8 +379,8 @@ def render_pdf(
         )
     base = root.as_uri() + "/"
     for record in log.records:
-        message = record.getMessage().replace(base, "")
-        if any(url.replace(base, "") in message for url in fetcher.problems):
+        message = record.getMessage().replace(base, "").replace(BASE, "")
+        if any(url.replace(base, "").replace(BASE, "") in message for url in fetcher.problems):
             continue  # already said, with the reason
         serious = record.levelno >= logging.ERROR or _FONT_FAILURE.search(message)
         make = error if serious else warning
@@ -368,4 +403,5 @@ def render_pdf(
                 )
             )
     pages = len(document.pages) if document else 0
-    return Rendered(pdf=pdf, pages=pages, findings=tuple(findings))
+    pictures = _placed_pictures(document) if document else ()
+    return Rendered(pdf=pdf, pages=pages, findings=tuple(findings), pictures=pictures)

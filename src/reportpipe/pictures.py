@@ -7,6 +7,7 @@ of pixels) is refused from its header, without decoding it.
 
 from __future__ import annotations
 
+import difflib
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -116,3 +117,17 @@ def _raster_problem(path: io.BytesIO, expected: str) -> str | None:
     except (OSError, SyntaxError, ValueError) as exc:
         return f"the picture is damaged or truncated ({exc})"
     return None
+
+
+def missing_picture(base: Path, reference: str, shown_folder: str) -> str:
+    """The message for a picture reference, relative to `base`, that names no file: it
+    says the file is missing and suggests the nearest picture file name there is."""
+    kinds = {*RASTER_FORMATS, VECTOR}
+    candidates = sorted(
+        p.relative_to(base).as_posix()
+        for p in base.rglob("*")
+        if p.is_file() and p.suffix.lower() in kinds
+    )
+    message = f"picture file {reference!r} is missing from {shown_folder}"
+    nearest = difflib.get_close_matches(reference, candidates, n=1, cutoff=0.6)
+    return f"{message}; did you mean {nearest[0]!r}?" if nearest else message

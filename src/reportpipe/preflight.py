@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -140,6 +140,12 @@ class _Walker:
                 self._font(number, _obj(inner))
 
 
+def _enough(width: int, height: int, dpi: float, wanted: float) -> str:
+    """The pixel size that is enough at the size the picture is printed now."""
+    scale = wanted / dpi
+    return f"an original of at least {math.ceil(width * scale)} × {math.ceil(height * scale)} px"
+
+
 def _pages(numbers: list[int]) -> str:
     if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
         return f"pages {numbers[0]}–{numbers[-1]}"
@@ -221,10 +227,17 @@ def _check_screen(reader: PdfReader) -> Iterator[str]:
 
 
 def preflight(
-    pdf: Path, *, shown: str, edition: str, config: PreflightConfig
+    pdf: Path,
+    *,
+    shown: str,
+    edition: str,
+    config: PreflightConfig,
+    names: Mapping[str, str] | None = None,
 ) -> tuple[list[Finding], PdfFacts]:
     """Check one built PDF. `edition` is "screen" or "print"; other editions get only the
-    checks all share (fonts embedded, pictures measured). Never raises for a bad PDF."""
+    checks all share (fonts embedded, pictures measured). `names` maps image XObject
+    names to the pictures' source paths (stableurls.image_names). Never raises for a
+    bad PDF."""
     findings: list[Finding] = []
 
     def say(message: str, level: Callable[[str, None, str], Finding] = error) -> None:
@@ -247,13 +260,19 @@ def preflight(
         if not embedded:
             say(f"font {font} is not embedded (first used on page {first}); use styles/fonts/")
     for (number, name, dpi), (w, h) in walker.images.items():
-        said = f"page {number}: picture {name} ({w} × {h} px) is only {dpi:.0f} dpi at its"
+        source = (names or {}).get(name, name)
+        said = f"page {number}: picture {source} ({w} × {h} px) is only {dpi:.0f} dpi at its"
         if edition == "print" and dpi < config.min_print_dpi:
             need = f"needs ≥ {config.min_print_dpi:g} for print"
-            say(f"{said} printed size ({need}); use a larger original or print it smaller")
+            enough = _enough(w, h, dpi, config.min_print_dpi)
+            say(f"{said} printed size ({need}); at that size use {enough}, or print it smaller")
         elif edition == "screen" and dpi < config.warn_screen_dpi:
             need = f"should be ≥ {config.warn_screen_dpi:g} on screen"
-            say(f"{said} shown size ({need}); use a larger original or show it smaller", warning)
+            enough = _enough(w, h, dpi, config.warn_screen_dpi)
+            say(
+                f"{said} shown size ({need}); at that size use {enough}, or show it smaller",
+                warning,
+            )
     if edition == "screen" and size > config.max_screen_mb * 2**20:
         limit = f"keep it under {config.max_screen_mb:g} MB (smaller pictures)"
         say(f"{shown} is {size / 2**20:.1f} MB; it is sent by e-mail: {limit}", warning)

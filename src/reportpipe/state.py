@@ -60,9 +60,11 @@ def input_digest(project: Project, settings: Sequence[str]) -> str:
     the lock file, the engine's own code, the library versions and the options."""
     digest = hashlib.sha256("\0".join([*settings, *_versions()]).encode())
     lock = project.root / "constraints.txt"
+    # checks.yaml never goes into a PDF, but its resolutions decide the build's warnings
+    checks = project.source / "checks.yaml"
     files = [
         *(path for _, path in project.pdf_inputs()),
-        *([lock] if lock.is_file() else []),
+        *(p for p in (lock, checks) if p.is_file()),
         *engine_files(),
     ]
     for path in files:

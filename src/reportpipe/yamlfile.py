@@ -155,6 +155,8 @@ def load_mapping(path: Path, shown: str, *, roots: Sequence[Path]) -> LocatedDic
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
+        if "'\\t'" in problem:  # PyYAML: found character '\t' that cannot start any token
+            problem = "a tab where YAML expects spaces: indent with spaces, not tabs"
         kind = "YAML value" if isinstance(exc, _ValueProblem) else "YAML syntax"
         raise InputError([error(shown, line, f"{kind}: {problem}")]) from None
     except yaml.reader.ReaderError as exc:
