@@ -58,6 +58,7 @@ def _apply(root: Path, case: Path) -> dict[str, str]:
         (root / name).unlink(missing_ok=True)
         os.mkfifo(root / name)
     for name, target in spec.get("symlink", {}).items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)  # styles/ holds overrides only
         (root / name).unlink(missing_ok=True)
         (root / name).symlink_to(target)
     for folder in spec.get("undecodable", []):

@@ -36,7 +36,7 @@ def _cross(report: Report, variant: Variant) -> CrossFigure:
         variant=variant,
         stylesheet="",
         words=report.words,
-        measure=text_measure(sorted((THEME / "fonts").glob("*.otf"))),
+        measure=text_measure(sorted((THEME / "fonts").glob("*.otf")), [THEME]),
     )
 
 

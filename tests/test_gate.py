@@ -104,6 +104,7 @@ def test_weasyprints_fetcher_reads_through_the_gate(make_project: MakeProject) -
     from reportpipe.pdf import ProjectFetcher, RefusedResourceError
 
     root = make_project({})
+    (root / "styles" / "fonts").mkdir(parents=True, exist_ok=True)  # beside the theme's fonts
     os.mkfifo(root / "styles" / "fonts" / "Evil.otf")
     fetcher = ProjectFetcher(open_project(root))
     served = fetcher.fetch((root / "styles" / "fonts" / "SourceSans3-Regular.otf").as_uri())

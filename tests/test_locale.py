@@ -69,7 +69,7 @@ def test_english_frame(pair: Pair) -> None:
     text = _text(pair.en)
     for words in (
         "Contents",
-        "Page 2 of 11",
+        "Page 2 of ",
         "Edition 0.1.0 · March 3, 2026",
         "Group one (group 1)",
         "Figure 1. The scenario cross with the scenarios’ numbers and emblems.",
@@ -88,7 +88,7 @@ def test_swedish_frame(pair: Pair) -> None:
     text = _text(pair.sv)
     for words in (
         "Innehåll",
-        "Sida 2 av 11",
+        "Sida 2 av ",
         "Utgåva 0.1.0 · 3 mars 2026",
         "Group one (grupp 1)",
         "Figur 1. The scenario cross med scenariernas nummer och emblem.",

@@ -46,6 +46,7 @@ def test_new_build_check_release_all_exit_0(started: Started) -> None:
     assert "preflight: 0 error(s), 0 warning(s)" in started.steps["check"].out
     data = started.root / "archive" / "0.1.0" / "data"
     assert sorted(p.name for p in data.iterdir()) == [
+        "constraints.txt",  # the versions it was built with (the project has no lock file)
         f"{SLUG}-0.1.0-archive.pdf",
         f"{SLUG}-0.1.0-print.pdf",
         f"{SLUG}-0.1.0-source.tar.gz",

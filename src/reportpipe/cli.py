@@ -403,7 +403,9 @@ def release(project: Project, *, offline: bool) -> int:
     del pdfs[ARCHIVE.name]  # preflight knows the screen and print editions
     results = run_checks(project, report, rendering.html, CHECKS, offline=offline, pdfs=pdfs)
     findings.extend(validation.findings())
-    verdicts = [v.summary() for v in validation.verdicts]
+    # The bag records each verdict under the name the edition is archived as.
+    staged = f"{project.shown(project.build / 'release')}/"
+    verdicts = [v.summary().replace(staged, f"archive/{version}/data/") for v in validation.verdicts]
     for verdict in verdicts:
         _say(f"validate: {verdict}")
     for result in results:
