@@ -59,3 +59,14 @@ def test_headings_get_ids_and_start_at_level_two() -> None:
 def test_swedish_quotation_marks() -> None:
     fragment = render_markdown("Han sa \"hej\" och 'då'.", shown="s", resolve_image=_resolve)
     assert "”hej”" in fragment.html and "’då’" in fragment.html
+
+
+def test_list_items_hold_no_paragraphs_for_pdf_ua() -> None:
+    """Loose lists and footnotes give `<li><p>`, which WeasyPrint tags as a P inside LI:
+    veraPDF fails PDF/UA-1 7.2-20 on it. The paragraphs become the item's own text."""
+    text = "A claim.[^1]\n\n- loose one\n\n- loose *two*\n\n    second para\n\n[^1]: The note.\n"
+    html = render_markdown(text, shown="x.md", resolve_image=lambda _: None).html
+    assert "<p>" not in html.split("<ul>", 1)[1]
+    assert "<li>loose one\n</li>" in html
+    assert "<li>loose <em>two</em>\n<br>second para\n</li>" in html
+    assert '<li id="fn-1">The note.&#160;<a class="footnote-backref"' in html

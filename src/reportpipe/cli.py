@@ -405,7 +405,9 @@ def release(project: Project, *, offline: bool) -> int:
     findings.extend(validation.findings())
     # The bag records each verdict under the name the edition is archived as.
     staged = f"{project.shown(project.build / 'release')}/"
-    verdicts = [v.summary().replace(staged, f"archive/{version}/data/") for v in validation.verdicts]
+    verdicts = [
+        v.summary().replace(staged, f"archive/{version}/data/") for v in validation.verdicts
+    ]
     for verdict in verdicts:
         _say(f"validate: {verdict}")
     for result in results:

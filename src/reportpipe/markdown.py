@@ -166,6 +166,8 @@ class _References(Treeprocessor):
                     self._link(child)
                 elif child.tag == "table":
                     self._caption_table(parent, child)
+        for item in root.iter("li"):
+            _unwrap_paragraphs(item)
         self._raw_leftovers(root)
 
     def _caption_table(self, parent: ET.Element, table: ET.Element) -> None:
@@ -345,6 +347,34 @@ class _PictureAttributes(AttrListTreeprocessor):
                     )
                 )
         return remainder
+
+
+def _unwrap_paragraphs(item: ET.Element) -> None:
+    """A list item's paragraphs (loose lists, footnotes) become its own text, a line
+    break between two: WeasyPrint tags a paragraph inside a list item as a child of LI,
+    where PDF/UA-1 (7.2, test 20: LI holds only Lbl and LBody) allows none."""
+    paragraphs = [child for child in item if child.tag == "p"]
+    for n, paragraph in enumerate(paragraphs):
+        at = list(item).index(paragraph)
+        inline = list(paragraph)
+        if n and paragraph.text is not None:
+            paragraph.text = paragraph.text.lstrip()
+        if n:  # a line break where the paragraph began
+            br = ET.Element("br")
+            br.tail = paragraph.text
+            inline.insert(0, br)
+        elif at == 0:
+            item.text = (item.text or "").strip() + (paragraph.text or "")
+        else:
+            previous = item[at - 1]
+            previous.tail = (previous.tail or "") + (paragraph.text or "")
+        if inline:
+            inline[-1].tail = (inline[-1].tail or "") + (paragraph.tail or "")
+        elif n == 0 and at == 0:
+            item.text = (item.text or "") + (paragraph.tail or "")
+        item.remove(paragraph)
+        for offset, child in enumerate(inline):
+            item.insert(at + offset, child)
 
 
 class _Policy(Extension):
