@@ -15,7 +15,6 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 import smtplib
 import ssl
 import time
@@ -27,17 +26,17 @@ from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import AfterValidator, Field, ValidationError
 
 from reportpipe.content import Edition, Record, ReportFile, Text, load_model
 from reportpipe.findings import Finding, InputError, error
+from reportpipe.mailaddress import checked_address
 from reportpipe.project import Project
 from reportpipe.render import render_template
 
 DISTRIBUTION_FILE = "distribution.yaml"
 LEDGER = "deliveries.jsonl"
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,63}$")
-Email = Annotated[str, Field(pattern=_EMAIL.pattern, strict=True)]
+Email = Annotated[str, Field(strict=True), AfterValidator(checked_address)]
 LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 

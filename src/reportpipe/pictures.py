@@ -7,9 +7,11 @@ of pixels) is refused from its header, without decoding it.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError
+from defusedxml.ElementTree import parse as parse_xml
 from PIL import Image, UnidentifiedImageError
 
 #: Limits in force (documented in the README's security section).
@@ -37,9 +39,12 @@ def picture_problem(path: Path) -> str | None:
 
 def _svg_problem(path: Path) -> str | None:
     try:
-        root = ET.parse(path).getroot()  # expat refuses entity-expansion bombs
-    except ET.ParseError as exc:
+        # defusedxml: no entity declarations (billion laughs), no external entities or DTDs
+        root = parse_xml(path).getroot()
+    except ParseError as exc:
         return f"not a well-formed SVG file ({exc})"
+    except DefusedXmlException as exc:
+        return f"an SVG file must not declare entities or load external ones ({exc})"
     if root.tag not in ("svg", "{http://www.w3.org/2000/svg}svg"):
         return f"an SVG file must have <svg> as its root, not <{root.tag}>"
     return None
