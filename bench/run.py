@@ -7,7 +7,10 @@ Measures, on the shipped report and on generated content 10x and 100x its size:
 - the no-change and one-change rebuild as a user runs it (a new process each time);
 - peak memory and PDF sizes;
 - the link check: 500 external links against local servers answering after 100 ms,
-  and the internal links of the 100x report.
+  and the internal links of the 100x report;
+- the first build of the shipped report (both editions, a fresh copy, so no cache) with
+  this engine and with the previous one (`--baseline`, by default the last commit that
+  subset fonts with fontTools), alternating in the same run, as a ratio (target <= 0.5).
 Medians of several runs; results go to build/bench/results.json and a Markdown table on
 standard output. Nothing leaves the machine.
 """
@@ -24,6 +27,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -261,11 +265,76 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+#: The last engine that subset fonts with fontTools (and cached the subsets).
+BASELINE = "889634b"
+
+
+def baseline_engine(ref: str, target: Path) -> Path:
+    """The `src/` folder of commit `ref` of this repository, unpacked into `target`."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", ref, "src"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
+    return target / "src"
+
+
+def first_build(engine: Path, runs: int) -> float:
+    """Median wall time of `reportpipe build` (both editions, in parallel as by default)
+    of a fresh copy of the shipped report, with the engine code in `engine`."""
+    times = []
+    env = {**os.environ, "PYTHONPATH": str(engine), "PYTHONWARNINGS": "ignore"}
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = copy_project(Path(tmp) / "p", 1)
+            command = [sys.executable, "-P", "-m", "reportpipe", "build", "--project", str(root)]
+            started = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True, env=env, cwd=tmp)
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def first_build_ratio(ref: str, runs: int) -> dict[str, Any]:
+    """This engine's first build against the baseline's, measured alternately."""
+    with tempfile.TemporaryDirectory() as tmp:
+        old_engine = baseline_engine(ref, Path(tmp))
+        new, old = [], []
+        for _ in range(runs):
+            old.append(first_build(old_engine, 1))
+            new.append(first_build(REPO / "src", 1))
+    result = {
+        "baseline": ref,
+        "runs": runs,
+        "baseline_s": statistics.median(old),
+        "this_engine_s": statistics.median(new),
+    }
+    result["ratio"] = result["this_engine_s"] / result["baseline_s"]
+    return result
+
+
 def run() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--scales", default="1,10,100", help="content sizes, comma-separated")
+    parser.add_argument(
+        "--baseline", default=BASELINE, help="the engine to compare the first build with"
+    )
+    parser.add_argument(
+        "--first-build-only", action="store_true", help="measure only the first-build ratio"
+    )
     args = parser.parse_args()
+    print(f"measuring the first build against {args.baseline}…", file=sys.stderr, flush=True)
+    first = first_build_ratio(args.baseline, max(args.runs, 3))
+    summary = (
+        f"first build of the shipped report (both editions, no cache): "
+        f"{first['this_engine_s']:.2f} s, previous engine ({args.baseline}) "
+        f"{first['baseline_s']:.2f} s, ratio {first['ratio']:.2f} (target <= 0.5)"
+    )
+    if args.first_build_only:
+        print(summary)
+        return
     results: dict[str, Any] = {
         "machine": {
             "cpus": os.cpu_count(),
@@ -273,6 +342,7 @@ def run() -> None:
             "platform": platform.platform(),
             "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
         },
+        "first_build": first,
         "sizes": [],
         "links": {},
     }
@@ -293,6 +363,8 @@ def run() -> None:
     out.write_text(json.dumps(results, indent=2), "utf-8")
     print(json.dumps(results["machine"]))
     print(table(results))
+    print()
+    print(summary)
 
 
 if __name__ == "__main__":
