@@ -38,6 +38,7 @@ from reportpipe.findings import Finding, error, warning
 from reportpipe.project import Project
 from reportpipe.weasy import patched
 
+
 @dataclass(frozen=True)
 class Profile:
     """An edition of the report: which PDF variant, which extra stylesheet, which name."""

@@ -45,8 +45,9 @@ def _svg_problem(path: Path) -> str | None:
         return f"not a well-formed SVG file ({exc})"
     except DefusedXmlException as exc:
         return f"an SVG file must not declare entities or load external ones ({exc})"
-    if root.tag not in ("svg", "{http://www.w3.org/2000/svg}svg"):
-        return f"an SVG file must have <svg> as its root, not <{root.tag}>"
+    tag = root.tag if root is not None else "nothing"
+    if tag not in ("svg", "{http://www.w3.org/2000/svg}svg"):
+        return f"an SVG file must have <svg> as its root, not <{tag}>"
     return None
 
 

@@ -32,7 +32,21 @@ SUPPORTED = 70
 
 #: Tables WeasyPrint drops when it subsets (its list in `Font._harfbuzz_subset`): a PDF
 #: viewer draws glyphs by id, so layout tables are dead weight.
-DROP_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ")
+DROP_TABLES = (
+    "BASE",
+    "DSIG",
+    "EBDT",
+    "EBLC",
+    "EBSC",
+    "GPOS",
+    "GSUB",
+    "JSTF",
+    "LTSH",
+    "PCLT",
+    "SVG ",
+)
+
+Flags = hb.SubsetFlags
 
 
 class UnsupportedWeasyPrintError(RuntimeError):
@@ -68,7 +82,6 @@ def harfbuzz_subset(font: Any, to_unicode: dict[int, Any], hinting: bool) -> Non
     streams use, and apply the hinting choice."""
     if not to_unicode:
         return
-    Flags = hb.SubsetFlags
     notdef = Flags.NOTDEF_OUTLINE if font.missing else Flags(0)
     face = hb.Face(hb.Blob(font.file_content), font.index)
     first = _subset_input(
@@ -126,4 +139,3 @@ def patched(epoch: int) -> Iterator[None]:
             yield
     finally:
         font_class.subset = original
-
