@@ -323,6 +323,55 @@ def first_build_ratio(ref: str, runs: int) -> dict[str, Any]:
     return result
 
 
+def subset_timing(runs: int) -> dict[str, dict[str, float]]:
+    """Milliseconds to subset each vendored font to the characters of the shipped content:
+    fontTools with WeasyPrint's options (the previous path) against HarfBuzz from the
+    uharfbuzz wheel (reportpipe.weasy)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from reportpipe.weasy import harfbuzz_subset
+
+    text = "".join(p.read_text("utf-8") for p in sorted((REPO / "source").glob("*.*")))
+
+    class Font:  # what subsetting reads of weasyprint.pdf.fonts.Font
+        def __init__(self, data: bytes) -> None:
+            self.file_content, self.index, self.missing, self.family = data, 0, {}, ""
+
+    results = {}
+    for path in sorted((REPO / "styles" / "fonts").glob("SourceSans3-*.otf")):
+        data = path.read_bytes()
+        cmap = TTFont(path).getBestCmap()
+        gids = {TTFont(path).getGlyphID(cmap[ord(c)]): c for c in set(text) if ord(c) in cmap}
+        fonttools, harfbuzz = [], []
+        for _ in range(runs):
+            started = time.perf_counter()
+            options = subset.Options(
+                retain_gids=True,
+                passthrough_tables=True,
+                ignore_missing_glyphs=True,
+                hinting=False,
+                desubroutinize=True,
+                notdef_outline=False,
+            )
+            options.drop_tables += ["GSUB", "GPOS", "SVG"]
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(gids=gids)
+            font = TTFont(io.BytesIO(data))
+            subsetter.subset(font)
+            font.save(io.BytesIO())
+            fonttools.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            harfbuzz_subset(Font(data), gids, False)
+            harfbuzz.append(time.perf_counter() - started)
+        results[path.name] = {
+            "glyphs": len(gids),
+            "fonttools_ms": statistics.median(fonttools) * 1000,
+            "harfbuzz_ms": statistics.median(harfbuzz) * 1000,
+        }
+    return results
+
+
 def run() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
@@ -345,6 +394,13 @@ def run() -> None:
         f"{first['baseline_after_startup_s']:.2f} s, ratio {first['after_startup_ratio']:.2f}"
         " (target <= 0.5)"
     )
+    subsets = subset_timing(max(args.runs, 3))
+    summary += "\nsubsetting one font to the shipped content's characters, median:"
+    for name, row in subsets.items():
+        summary += (
+            f"\n  {name} ({row['glyphs']} glyphs): fontTools {row['fonttools_ms']:.0f} ms, "
+            f"HarfBuzz {row['harfbuzz_ms']:.1f} ms"
+        )
     if args.first_build_only:
         print(summary)
         return
@@ -356,6 +412,7 @@ def run() -> None:
             "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
         },
         "first_build": first,
+        "subset_ms": subsets,
         "sizes": [],
         "links": {},
     }
