@@ -14,7 +14,7 @@ import weasyprint
 import weasyprint.pdf.fonts
 from fontTools.ttLib import TTFont
 
-from conftest import REPO, Built
+from conftest import REPO, Built, run_cli
 from reportpipe import weasy
 
 FONT = REPO / "styles" / "fonts" / "SourceSans3-Regular.otf"
@@ -123,3 +123,18 @@ def test_the_package_records_uharfbuzz_among_the_libraries_that_change_bytes() -
 
     assert "uharfbuzz" in LIBRARIES
     assert Path(weasy.__file__).name == "weasy.py"
+
+
+def test_a_build_with_another_weasyprint_stops_with_a_clear_error(
+    built_copy: Built, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    before = built_copy.screen.read_bytes()
+    result = run_cli("build", "--force", "--project", str(built_copy.root))
+    assert result.code == 2
+    assert (
+        "constraints.txt: error: reportpipe patches WeasyPrint 70.x internals (font subsetting) "
+        "and WeasyPrint 71.0 is installed" in result.err
+    )
+    assert "Traceback" not in result.err
+    assert built_copy.screen.read_bytes() == before

@@ -36,7 +36,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 from reportpipe.content import OutputIntent
 from reportpipe.findings import Finding, error, warning
 from reportpipe.project import Project
-from reportpipe.weasy import patched
+from reportpipe.weasy import UnsupportedWeasyPrintError, check_version, patched
 
 
 @dataclass(frozen=True)
@@ -170,6 +170,10 @@ def render_pdf(
 ) -> Rendered:
     """Render one edition. Errors WeasyPrint reports come back as error findings and
     the caller must not write the PDF then."""
+    try:
+        check_version()
+    except UnsupportedWeasyPrintError as exc:  # the environment, not the content
+        return Rendered(pdf=b"", pages=0, findings=(error("constraints.txt", None, str(exc)),))
     project = Project(root)
     fetcher = ProjectFetcher(project)
     font_config = FontConfiguration()
