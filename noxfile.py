@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import nox
@@ -148,10 +149,30 @@ def verify(session: nox.Session) -> None:
     session.run("reportpipe", "verify", *session.posargs)
 
 
+@nox.session(default=False)
+def dist(session: nox.Session) -> None:
+    """Build the sdist and wheel into dist/, check them with twine, then install the wheel
+    in a clean environment and build the shipped report with it."""
+    session.install(*CONSTRAINTS, "build", "twine")
+    shutil.rmtree("dist", ignore_errors=True)
+    session.run("python", "-m", "build", "--outdir", "dist")
+    built = sorted(str(p) for p in Path("dist").iterdir())
+    session.run("twine", "check", "--strict", *built)
+    wheel = next(p for p in built if p.endswith(".whl"))
+    with tempfile.TemporaryDirectory(prefix="reportpipe-dist-") as tmp:
+        venv, project = Path(tmp) / "venv", Path(tmp) / "project"
+        session.run("python", "-m", "venv", str(venv))
+        python = str(venv / "bin" / "python")
+        session.run(python, "-m", "pip", "install", "-q", *CONSTRAINTS, wheel, external=True)
+        for part in ("source", "styles"):
+            shutil.copytree(part, project / part)
+        session.run(python, "-m", "reportpipe", "build", "--project", str(project), external=True)
+
+
 @nox.session(default=False, reuse_venv=False)
 def lock(session: nox.Session) -> None:
     """Re-resolve dependencies to the newest allowed versions and rewrite constraints.txt."""
-    session.install("-e", ".[test,lint]")
+    session.install("-e", ".[test,lint,dist]")
     frozen = session.run("pip", "freeze", "--exclude", "reportpipe", silent=True)
     header = (
         "# Pinned dependencies: every nox session installs with '-c constraints.txt', so an\n"

@@ -7,7 +7,10 @@ Measures, on the shipped report and on generated content 10x and 100x its size:
 - the no-change and one-change rebuild as a user runs it (a new process each time);
 - peak memory and PDF sizes;
 - the link check: 500 external links against local servers answering after 100 ms,
-  and the internal links of the 100x report.
+  and the internal links of the 100x report;
+- the first build of the shipped report (both editions, a fresh copy, so no cache) with
+  this engine and with the previous one (`--baseline`, by default the last commit that
+  subset fonts with fontTools), alternating in the same run, as a ratio (target <= 0.5).
 Medians of several runs; results go to build/bench/results.json and a Markdown table on
 standard output. Nothing leaves the machine.
 """
@@ -24,6 +27,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -261,11 +265,145 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+#: The last engine that subset fonts with fontTools (and cached the subsets).
+BASELINE = "889634b"
+
+
+def baseline_engine(ref: str, target: Path) -> Path:
+    """The `src/` folder of commit `ref` of this repository, unpacked into `target`."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", "--format=tar", ref, "src"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
+    return target / "src"
+
+
+#: Run in a fresh interpreter: import the engine (WeasyPrint included), then time one
+#: build; prints the seconds after start-up and the whole process's time so far.
+_TIMED_BUILD = """
+import sys, time
+import reportpipe.cli, reportpipe.editions, reportpipe.pdf
+started = time.perf_counter()
+code = reportpipe.cli.main(["build", "--project", sys.argv[1]])
+print(time.perf_counter() - started, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def first_build(engine: Path) -> tuple[float, float]:
+    """Wall time of `reportpipe build` (both editions, in parallel as by default) of a
+    fresh copy of the shipped report with the engine code in `engine`: the whole process
+    (interpreter start and imports included), and the build after start-up."""
+    env = {**os.environ, "PYTHONPATH": str(engine), "PYTHONWARNINGS": "ignore"}
+    with tempfile.TemporaryDirectory() as tmp:
+        root = copy_project(Path(tmp) / "p", 1)
+        command = [sys.executable, "-P", "-c", _TIMED_BUILD, str(root)]
+        started = time.perf_counter()
+        done = subprocess.run(command, check=True, capture_output=True, text=True, env=env, cwd=tmp)
+        whole = time.perf_counter() - started
+    return whole, float(done.stderr.strip().splitlines()[-1])
+
+
+def first_build_ratio(ref: str, runs: int) -> dict[str, Any]:
+    """This engine's first build against the baseline's, measured alternately."""
+    with tempfile.TemporaryDirectory() as tmp:
+        old_engine = baseline_engine(ref, Path(tmp))
+        new, old = [], []
+        for _ in range(runs):
+            old.append(first_build(old_engine))
+            new.append(first_build(REPO / "src"))
+    result: dict[str, Any] = {"baseline": ref, "runs": runs}
+    for i, part in enumerate(("process", "after_startup")):
+        result[f"baseline_{part}_s"] = statistics.median(t[i] for t in old)
+        result[f"this_engine_{part}_s"] = statistics.median(t[i] for t in new)
+        result[f"{part}_ratio"] = result[f"this_engine_{part}_s"] / result[f"baseline_{part}_s"]
+    return result
+
+
+def subset_timing(runs: int) -> dict[str, dict[str, float]]:
+    """Milliseconds to subset each vendored font to the characters of the shipped content:
+    fontTools with WeasyPrint's options (the previous path) against HarfBuzz from the
+    uharfbuzz wheel (reportpipe.weasy)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from reportpipe.weasy import harfbuzz_subset
+
+    text = "".join(p.read_text("utf-8") for p in sorted((REPO / "source").glob("*.*")))
+
+    class Font:  # what subsetting reads of weasyprint.pdf.fonts.Font
+        def __init__(self, data: bytes) -> None:
+            self.file_content, self.index, self.missing, self.family = data, 0, {}, ""
+
+    results = {}
+    for path in sorted((REPO / "styles" / "fonts").glob("SourceSans3-*.otf")):
+        data = path.read_bytes()
+        cmap = TTFont(path).getBestCmap()
+        gids = {TTFont(path).getGlyphID(cmap[ord(c)]): c for c in set(text) if ord(c) in cmap}
+        fonttools, harfbuzz = [], []
+        for _ in range(runs):
+            started = time.perf_counter()
+            options = subset.Options(
+                retain_gids=True,
+                passthrough_tables=True,
+                ignore_missing_glyphs=True,
+                hinting=False,
+                desubroutinize=True,
+                notdef_outline=False,
+            )
+            options.drop_tables += ["GSUB", "GPOS", "SVG"]
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(gids=gids)
+            font = TTFont(io.BytesIO(data))
+            subsetter.subset(font)
+            font.save(io.BytesIO())
+            fonttools.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            harfbuzz_subset(Font(data), gids, False)
+            harfbuzz.append(time.perf_counter() - started)
+        results[path.name] = {
+            "glyphs": len(gids),
+            "fonttools_ms": statistics.median(fonttools) * 1000,
+            "harfbuzz_ms": statistics.median(harfbuzz) * 1000,
+        }
+    return results
+
+
 def run() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
     parser.add_argument("--scales", default="1,10,100", help="content sizes, comma-separated")
+    parser.add_argument(
+        "--baseline", default=BASELINE, help="the engine to compare the first build with"
+    )
+    parser.add_argument(
+        "--first-build-only", action="store_true", help="measure only the first-build ratio"
+    )
     args = parser.parse_args()
+    print(f"measuring the first build against {args.baseline}…", file=sys.stderr, flush=True)
+    first = first_build_ratio(args.baseline, max(args.runs, 3))
+    summary = (
+        f"first build of the shipped report (both editions, no cache), median of "
+        f"{first['runs']}, this engine / previous engine ({args.baseline}):\n"
+        f"  whole process: {first['this_engine_process_s']:.2f} s / "
+        f"{first['baseline_process_s']:.2f} s, ratio {first['process_ratio']:.2f}\n"
+        f"  after start-up (imports done): {first['this_engine_after_startup_s']:.2f} s / "
+        f"{first['baseline_after_startup_s']:.2f} s, ratio {first['after_startup_ratio']:.2f}"
+        " (target <= 0.5)"
+    )
+    subsets = subset_timing(max(args.runs, 3))
+    summary += "\nsubsetting one font to the shipped content's characters, median:"
+    for name, row in subsets.items():
+        summary += (
+            f"\n  {name} ({row['glyphs']} glyphs): fontTools {row['fonttools_ms']:.0f} ms, "
+            f"HarfBuzz {row['harfbuzz_ms']:.1f} ms"
+        )
+    if args.first_build_only:
+        print(summary)
+        return
     results: dict[str, Any] = {
         "machine": {
             "cpus": os.cpu_count(),
@@ -273,6 +411,8 @@ def run() -> None:
             "platform": platform.platform(),
             "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30),
         },
+        "first_build": first,
+        "subset_ms": subsets,
         "sizes": [],
         "links": {},
     }
@@ -293,6 +433,8 @@ def run() -> None:
     out.write_text(json.dumps(results, indent=2), "utf-8")
     print(json.dumps(results["machine"]))
     print(table(results))
+    print()
+    print(summary)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,34 @@
-"""Shared fixtures: the shipped report built once per run, and small projects on tmp_path."""
+"""Shared fixtures and helpers for every test module (other modules may add their own).
+
+Running the command line:
+- `run_cli(*args, cwd=None)` runs `reportpipe ARGS` **in this process** (`cli.main`, with
+  stdout and stderr captured, the SIGALRM timeout disarmed afterwards): the same code path
+  as the command without a new interpreter and fresh imports (about a second each).
+- `run_cli_process(*args, cwd=None)` runs `python -m reportpipe ARGS` in a subprocess, as a
+  user does. Kept for the true end-to-end tests: the session's shipped build, help and
+  usage errors, two builds in different folders giving the same bytes, releases and
+  rebuilds, kill -9.
+
+Projects:
+- `built` (session): the shipped report built **once per test run** through the real CLI in
+  a subprocess, in a fresh copy of the project. `built.root`, `built.screen` (PDF/UA-1),
+  `built.print` (PDF/X-4), `built.result` (the CLI's exit code and output). Read it, never
+  change it: use `built_copy` for that.
+- `built_copy` (function): a private copy of that built project (source/, styles/, build/
+  with both PDFs and the incremental-build state), for tests that need previous outputs
+  without paying for a build.
+- `make_project` (function): a copy of the shipped project in tmp_path with some files
+  overwritten or added (path -> text or bytes), not built.
+- `copy_project(target)`: the same copy, for fixtures with a wider scope.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from reportpipe.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 THEME = REPO / "src" / "reportpipe" / "themes" / "default"
@@ -27,6 +54,25 @@ class CliResult:
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> CliResult:
+    """Run `reportpipe ARGS` in this process (see the module docstring)."""
+    out, err = io.StringIO(), io.StringIO()
+    handler = signal.getsignal(signal.SIGALRM)
+    with contextlib.ExitStack() as stack:
+        if cwd is not None:
+            stack.enter_context(contextlib.chdir(cwd))
+        stack.enter_context(contextlib.redirect_stdout(out))
+        stack.enter_context(contextlib.redirect_stderr(err))
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse: --help, usage errors
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        finally:  # the command arms a timeout; it must not outlive the command here
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, handler)
+    return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def run_cli_process(*args: str, cwd: Path | None = None) -> CliResult:
     """Run `python -m reportpipe` as a user would, in a subprocess."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     proc = subprocess.run(
@@ -93,11 +139,24 @@ class Built:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """The shipped report, built once through the CLI in a fresh copy of the project."""
     root = copy_project(tmp_path_factory.mktemp("shipped"))
-    result = run_cli("build", "--project", str(root))
+    result = run_cli_process("build", "--project", str(root))
     assert result.code == 0, result.out + result.err
     return Built(
         root=root,
         screen=root / "build" / f"{SLUG}-{VERSION}.pdf",
         print=root / "build" / f"{SLUG}-{VERSION}-print.pdf",
         result=result,
+    )
+
+
+@pytest.fixture
+def built_copy(built: Built, tmp_path: Path) -> Built:
+    """A private copy of the built shipped project, outputs included."""
+    root = tmp_path / "built"
+    shutil.copytree(built.root, root, symlinks=True)
+    return Built(
+        root=root,
+        screen=root / built.screen.relative_to(built.root),
+        print=root / built.print.relative_to(built.root),
+        result=built.result,
     )

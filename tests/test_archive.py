@@ -13,7 +13,7 @@ import bagit
 import pypdf
 import pytest
 
-from conftest import REPO, SLUG, VERSION, copy_project, run_cli
+from conftest import REPO, SLUG, VERSION, copy_project, run_cli, run_cli_process
 from pdfutil import xmp
 from reportpipe.archive import Payload, write_bag
 from reportpipe.bundle import make_bundle
@@ -24,7 +24,7 @@ NAME = f"{SLUG}-{VERSION}"
 
 
 def _released(root: Path) -> Path:
-    result = run_cli("release", "--offline", "--project", str(root))
+    result = run_cli_process("release", "--offline", "--project", str(root))
     assert result.code == 0, result.out + result.err
     return root / "archive" / VERSION
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from conftest import SLUG, VERSION, MakeProject, override, run_cli
+from conftest import SLUG, VERSION, Built, MakeProject, override, run_cli, run_cli_process
 from pdfutil import struct_elements
 from reportpipe.findings import InputError
 
@@ -18,14 +18,14 @@ def _pdfs(root: Path) -> dict[str, bytes]:
 
 
 def test_help_for_the_tool_and_for_build() -> None:
-    top = run_cli("--help")
+    top = run_cli_process("--help")
     assert top.code == 0 and "build" in top.out
-    sub = run_cli("build", "--help")
+    sub = run_cli_process("build", "--help")
     assert sub.code == 0 and "--project" in sub.out and "--strict" in sub.out
 
 
 def test_unknown_command_is_a_usage_error() -> None:
-    result = run_cli("publish")
+    result = run_cli_process("publish")
     assert result.code == 2
     assert "invalid choice" in result.err
 
@@ -43,10 +43,8 @@ def test_folder_without_source_names_what_is_missing(tmp_path: Path) -> None:
     assert "source: error: folder missing" in result.err
 
 
-def test_failed_build_keeps_the_previous_pdfs(make_project: MakeProject) -> None:
-    root = make_project({})
-    first = run_cli("build", "--project", str(root))
-    assert first.code == 0, first.err
+def test_failed_build_keeps_the_previous_pdfs(built_copy: Built) -> None:
+    root = built_copy.root  # built once, through the CLI, in the session
     before = _pdfs(root)
     assert set(before) == {f"{SLUG}-{VERSION}.pdf", f"{SLUG}-{VERSION}-print.pdf"}
 
@@ -60,9 +58,8 @@ def test_failed_build_keeps_the_previous_pdfs(make_project: MakeProject) -> None
     assert not list((root / "build").rglob(".*.tmp"))
 
 
-def test_a_blocked_output_path_changes_no_output(make_project: MakeProject) -> None:
-    root = make_project({})
-    assert run_cli("build", "--project", str(root)).code == 0
+def test_a_blocked_output_path_changes_no_output(built_copy: Built) -> None:
+    root = built_copy.root
     before = _pdfs(root)
     (root / "source" / "intro.md").write_text("# Inledning\n\nNy text.\n", encoding="utf-8")
     screen = root / "build" / f"{SLUG}-{VERSION}.pdf"

@@ -254,10 +254,20 @@ def test_an_unreachable_server_stops_the_run(
 
 def test_preview_file_names_cannot_leave_the_outbox(project: Path) -> None:
     path = project / "source" / "distribution.yaml"
-    text = path.read_text("utf-8").replace(
-        "registrator@umea.example", "../../../../../../tmp/PWNED@umea.example"
+    original = path.read_text("utf-8")
+    # A path in the address: refused by the address check itself (no leading dot, no "..")
+    path.write_text(
+        original.replace("registrator@umea.example", "../../../../../../tmp/PWNED@umea.example"),
+        encoding="utf-8",
     )
-    path.write_text(text, encoding="utf-8")
+    refused = run_cli("distribute", VERSION, "--project", str(project))
+    assert refused.code == 2
+    assert "recipients.#1.email: value error, not a valid e-mail address" in refused.err
+    assert not (project / "build" / "outbox").exists()
+    # A slash is allowed in an address; the preview's file name still stays in the outbox
+    path.write_text(
+        original.replace("registrator@umea.example", "tmp/PWNED@umea.example"), encoding="utf-8"
+    )
     result = run_cli("distribute", VERSION, "--project", str(project))
     assert result.code == 0, result.err
     outbox = project / "build" / "outbox" / VERSION

@@ -95,13 +95,10 @@ def test_force_rebuilds(project: Path) -> None:
     assert UP_TO_DATE not in result.out and "rendering" in result.out
 
 
-def test_subset_fonts_from_the_cache_give_the_same_bytes(project: Path) -> None:
-    cache = project / "build" / "cache" / "fonts"
-    assert len(list(cache.glob("*.font"))) >= 4  # the first build filled it
+def test_fonts_subset_afresh_give_the_same_bytes_and_no_cache(project: Path) -> None:
+    # HarfBuzz subsets the four fonts in milliseconds: there is no font cache to go stale.
     pdf = project / "build" / f"{SLUG}-{VERSION}.pdf"
     first = pdf.read_bytes()
-    shutil.rmtree(cache)
     assert run_cli("build", "--edition", "screen", "--force", "--project", str(project)).code == 0
-    assert pdf.read_bytes() == first  # subset afresh
-    assert run_cli("build", "--edition", "screen", "--force", "--project", str(project)).code == 0
-    assert pdf.read_bytes() == first  # subset from the cache
+    assert pdf.read_bytes() == first
+    assert not (project / "build" / "cache" / "fonts").exists()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import CliResult, run_cli
+from conftest import CliResult, run_cli, run_cli_process
 from reportpipe.commands.new import new_project, slug_for, starter_languages
 from reportpipe.content import load_report
 from reportpipe.project import open_project
@@ -31,9 +31,9 @@ class Started:
 def started(tmp_path_factory: pytest.TempPathFactory) -> Started:
     """`new r --lang en`, then build, check and release it, from an empty folder."""
     cwd = tmp_path_factory.mktemp("newuser")
-    steps = {"new": run_cli("new", "r", "--lang", "en", "--title", TITLE, cwd=cwd)}
+    steps = {"new": run_cli_process("new", "r", "--lang", "en", "--title", TITLE, cwd=cwd)}
     for step in (["build"], ["check", "--offline"], ["release", "--offline"]):
-        steps[step[0]] = run_cli(*step, "--project", "r", cwd=cwd)
+        steps[step[0]] = run_cli_process(*step, "--project", "r", cwd=cwd)
     return Started(cwd / "r", steps)
 
 

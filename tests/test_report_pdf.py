@@ -10,7 +10,7 @@ import pypdf
 import pytest
 import yaml
 
-from conftest import FIXTURES, REPO, Built, copy_project, run_cli
+from conftest import FIXTURES, REPO, Built, copy_project, run_cli_process
 from pdfutil import outline_titles, page_texts, squash, struct_elements, words, xmp
 
 A4 = (595.2756, 841.8898)
@@ -261,7 +261,7 @@ def test_the_figure_is_also_written_to_build_figures(built: Built) -> None:
 
 def test_two_builds_in_different_folders_give_identical_bytes(built: Built, tmp_path: Path) -> None:
     other = copy_project(tmp_path / "elsewhere" / "deeper")
-    result = run_cli("build", "--project", str(other))
+    result = run_cli_process("build", "--project", str(other))  # another process, too
     assert result.code == 0, result.err
     for pdf in (built.screen, built.print):
         assert (other / "build" / pdf.name).read_bytes() == pdf.read_bytes()

@@ -382,7 +382,7 @@ def release(project: Project, *, offline: bool) -> int:
     lock = lock_record(project, version)  # refuses before any work when it cannot
     bundle = source_bundle(project, report)
     rendering = render_editions(
-        project, report, (SCREEN, PRINT, ARCHIVE), progress=_say, sources=bundle, cached=False
+        project, report, (SCREEN, PRINT, ARCHIVE), progress=_say, sources=bundle
     )
     findings = list(dict.fromkeys([*loaded.warnings, *rendering.findings]))
     if any(f.level is Level.ERROR for f in findings):

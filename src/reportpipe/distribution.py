@@ -33,6 +33,7 @@ from pydantic import AfterValidator, Field, ValidationError
 from reportpipe.catalogue import babel_locale
 from reportpipe.content import Edition, Record, ReportFile, Text, load_model
 from reportpipe.findings import Finding, InputError, error
+from reportpipe.mailaddress import checked_address
 from reportpipe.project import Project
 from reportpipe.render import render_template
 
@@ -41,8 +42,7 @@ if TYPE_CHECKING:
 
 DISTRIBUTION_FILE = "distribution.yaml"
 LEDGER = "deliveries.jsonl"
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,63}$")
-Email = Annotated[str, Field(pattern=_EMAIL.pattern, strict=True)]
+Email = Annotated[str, Field(strict=True), AfterValidator(checked_address)]
 LOCAL_HOSTS = ("127.0.0.1", "::1", "localhost")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
 

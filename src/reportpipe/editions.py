@@ -81,7 +81,6 @@ def render_editions(
     progress: Callable[[str], None],
     sources: SourceBundle | None = None,
     jobs: int | None = None,
-    cached: bool = True,
 ) -> Rendering:
     html, figures = render_document(project, report)
     name = report.file_stem
@@ -102,7 +101,6 @@ def render_editions(
             intent=intent if profile.output_intent else None,
             fonts_allowed=families,
             attachments=_attachments(report, sources) if profile.attach_sources else (),
-            font_cache=project.build / "cache" / "fonts" if cached else None,
         )
 
     workers = min(len(profiles), jobs or os.cpu_count() or 1)

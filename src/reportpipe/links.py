@@ -30,6 +30,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 from reportpipe.atomic import write_atomic
 from reportpipe.checkconfig import LinkExclusion, LinksConfig
 from reportpipe.findings import Finding, error, warning
+from reportpipe.mailaddress import address_problem
 
 USER_AGENT = "reportpipe-linkcheck/1.0"
 MAX_REDIRECTS = 10
@@ -90,15 +91,7 @@ def _web_address_ok(url: str) -> bool:
 
 def _mail_address_ok(url: str) -> bool:
     address = unquote(url[len("mailto:") :].split("?", 1)[0])
-    local, at, domain = address.partition("@")
-    labels = domain.split(".")
-    return (
-        bool(at and local)
-        and "@" not in domain
-        and len(labels) > 1
-        and all(labels)
-        and not any(c.isspace() for c in address)
-    )
+    return address_problem(address) is None
 
 
 def _local_problem(link: Link, anchors: frozenset[str]) -> str | None:

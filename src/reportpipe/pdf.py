@@ -8,11 +8,11 @@ Three promises are kept here:
   lacks what the profile needs;
 - the bytes depend on the content and the pinned dependencies only: dates come from
   the edition, the file identifier and the XMP document id are derived from the
-  content, and fonts are always subset with fontTools (WeasyPrint would use HarfBuzz
-  where libharfbuzz-subset happens to be installed, which gives other bytes) with
-  SOURCE_DATE_EPOCH set so fontTools stamps the edition's time; WeasyPrint sees the
-  project under one fixed URL whatever its folder (stableurls), so raster pictures,
-  which it names after their URL, get the same names everywhere.
+  content, and fonts are always subset with the HarfBuzz of the pinned uharfbuzz wheel,
+  whatever the machine has installed (see weasy.py, the one module that touches
+  WeasyPrint's internals, and only while a render runs); WeasyPrint sees the project
+  under one fixed URL whatever its folder (stableurls), so raster pictures, which it
+  names after their URL, get the same names everywhere.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import contextlib
 import hashlib
 import logging
 import mimetypes
-import os
 import re
 import uuid
 from collections.abc import Iterator, Sequence
@@ -30,54 +29,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import fontTools
 import pydyf
 import weasyprint
-import weasyprint.pdf.fonts
 from weasyprint import Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, URLFetchingError
 
 from reportpipe import gate
-from reportpipe.atomic import write_atomic
 from reportpipe.content import OutputIntent
 from reportpipe.findings import Finding, error, warning
 from reportpipe.printready import PrintReady, make_print_ready, palette
 from reportpipe.project import Project
 from reportpipe.stableurls import BASE, real_path, stable_url
-
-# One documented subsetting path, whatever the machine has installed (see module doc).
-weasyprint.pdf.fonts.harfbuzz_subset = None
-
-#: Where subset fonts are kept between builds (set per build by render_pdf); None: off.
-_SUBSET_CACHE: list[Path] = []
-_subset = weasyprint.pdf.fonts.Font.subset
-
-
-def _cached_subset(font: Any, to_unicode: dict[int, Any], hinting: bool) -> None:
-    """fontTools subsetting is most of a build's time (it decompiles the fonts' layout
-    tables); its result depends only on the font, the glyphs used, the options and the
-    time stamp, so it is kept under a digest of exactly those and reused."""
-    if not _SUBSET_CACHE or not to_unicode:
-        _subset(font, to_unicode, hinting)
-        return
-    key = hashlib.sha256(font.file_content)
-    key.update(repr((sorted(to_unicode), hinting, font.index, bool(font.missing))).encode())
-    key.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
-    key.update(f"{weasyprint.__version__} {fontTools.version}".encode())
-    path = _SUBSET_CACHE[0] / f"{key.hexdigest()}.font"
-    if path.is_file():
-        font.file_content = path.read_bytes()
-        return
-    whole = font.file_content
-    _subset(font, to_unicode, hinting)
-    if font.file_content != whole:  # kept only when fontTools did subset it
-        write_atomic(path, font.file_content)
-
-
-weasyprint.pdf.fonts.Font.subset = _cached_subset
-
-_QUIET = (re.compile(r"^Using fontTools instead of HarfBuzz-Subset"),)
+from reportpipe.weasy import UnsupportedWeasyPrintError, check_version, patched
 
 
 @dataclass(frozen=True)
@@ -160,8 +124,7 @@ class _Collect(logging.Handler):
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if not any(p.search(record.getMessage()) for p in _QUIET):
-            self.records.append(record)
+        self.records.append(record)
 
 
 @contextlib.contextmanager
@@ -178,19 +141,6 @@ def _captured() -> Iterator[_Collect]:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
         logger.propagate = old_propagate
-
-
-@contextlib.contextmanager
-def _source_date_epoch(epoch: int) -> Iterator[None]:
-    old = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
-    try:
-        yield
-    finally:
-        if old is None:
-            del os.environ["SOURCE_DATE_EPOCH"]
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = old
 
 
 # A vendored font that cannot be read means text set in some other face.
@@ -313,10 +263,13 @@ def render_pdf(
     intent: OutputIntent | None = None,
     fonts_allowed: frozenset[str] = frozenset(),
     attachments: Sequence[Attachment] = (),
-    font_cache: Path | None = None,
 ) -> Rendered:
     """Render one edition. Errors WeasyPrint reports come back as error findings and
     the caller must not write the PDF then."""
+    try:
+        check_version()
+    except UnsupportedWeasyPrintError as exc:  # the environment, not the content
+        return Rendered(pdf=b"", pages=0, findings=(error("constraints.txt", None, str(exc)),))
     project = Project(root)
     fetcher = ProjectFetcher(project)
     font_config = FontConfiguration()
@@ -326,8 +279,7 @@ def render_pdf(
     sheets_text = (
         [project.located(s).read_text("utf-8") for s in stylesheets] if profile.print_ready else []
     )
-    _SUBSET_CACHE[:] = [font_cache] if font_cache else []
-    with _captured() as log, _source_date_epoch(epoch):
+    with _captured() as log, patched(epoch):
         try:
             css = []
             for sheet in stylesheets:

@@ -14,6 +14,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError
+from defusedxml.ElementTree import fromstring as defused_fromstring
 from PIL import Image, UnidentifiedImageError
 
 from reportpipe import gate
@@ -54,9 +57,12 @@ _URL = re.compile(r"url\(\s*['\"]?\s*([^'\")\s]*)", re.IGNORECASE)
 
 def _svg_problem(data: bytes) -> str | None:
     try:
-        root = ET.fromstring(data)  # expat refuses entity-expansion bombs
-    except ET.ParseError as exc:
+        # defusedxml: no entity declarations (billion laughs), no external entities or DTDs
+        root = defused_fromstring(data)
+    except ParseError as exc:
         return f"not a well-formed SVG file ({exc})"
+    except DefusedXmlException as exc:
+        return f"an SVG file must not declare entities or load external ones ({exc})"
     if root.tag not in ("svg", "{http://www.w3.org/2000/svg}svg"):
         return f"an SVG file must have <svg> as its root, not <{root.tag}>"
     return _svg_reference(root)

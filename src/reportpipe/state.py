@@ -37,6 +37,7 @@ LIBRARIES = (
     "markdown",
     "pyyaml",
     "pydantic",
+    "uharfbuzz",
 )
 
 
