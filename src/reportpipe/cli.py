@@ -67,9 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--title", metavar="TEXT", help="the report's title (also gives its slug)")
     build = command(
         "build",
-        "build the screen and print PDFs into build/",
+        "build the screen and print PDFs and the web edition into build/",
         "Validate the content in source/, then write build/<slug>-<version>.pdf "
-        "(screen, PDF/UA-1) and build/<slug>-<version>-print.pdf (print, PDF/X-4). "
+        "(screen, PDF/UA-1), build/<slug>-<version>-print.pdf (print, PDF/X-4) and "
+        "build/web/index.html (the web edition: one accessible, self-contained page). "
         "Nothing is written unless every edition renders cleanly.",
     )
     build.add_argument(
@@ -88,10 +89,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--edition",
         action="append",
-        choices=["screen", "print", "archive"],
+        choices=["screen", "print", "archive", "web"],
         metavar="NAME",
-        help="edition to build: screen, print or archive (PDF/A-3a with the sources "
-        "attached); repeat for several; default: screen and print",
+        help="edition to build: screen, print, archive (PDF/A-3a with the sources "
+        "attached) or web (build/web/index.html); repeat for several; default: screen, "
+        "print and web",
     )
     release = command(
         "release",
@@ -251,7 +253,7 @@ def build(
         _report_again(project)
         _say("nothing changed since the last build; up to date:")
         for path in done:
-            if path.suffix == ".pdf":
+            if path.suffix == ".pdf" or path.name == "index.html":
                 _say(f"  {project.shown(path)}")
         seconds = time.perf_counter() - started
         _say(f"(its findings: build/reports/build.json; checked in {seconds:.2f} s)")
@@ -272,6 +274,12 @@ def build(
     chosen = [p for p in (SCREEN, PRINT, ARCHIVE) if p.name in editions] if editions else PROFILES
     sources = source_bundle(project, report) if ARCHIVE in chosen else None
     rendering = render_editions(project, report, chosen, progress=_say, sources=sources, jobs=jobs)
+    web = None
+    if not editions or "web" in editions:
+        from reportpipe.web import render_web
+
+        web = render_web(project, report, rendering.figures)
+        _say(f"  web: {len(web.files)} files, {sum(map(len, web.files.values())) / 1024:.0f} KiB")
     findings = list(dict.fromkeys([*loaded.warnings, *rendering.findings]))  # once per edition
     errors = [f for f in findings if f.level is Level.ERROR]
     if errors:
@@ -284,15 +292,31 @@ def build(
     outputs[project.build / "html" / f"{rendering.name}.html"] = rendering.html.encode()
     for figure in rendering.figures:
         outputs[project.build / "figures" / f"cross-{figure.variant}.svg"] = figure.svg.encode()
+    if web is not None:
+        outputs.update({project.build / WEB_FOLDER / n: data for n, data in web.files.items()})
     write_all_atomic(outputs)
+    if web is not None:
+        _remove_stale(project.build / WEB_FOLDER, outputs)
     record(project, digest, outputs)
     _write_findings(project, "build", findings)
     _report(findings)
     for path in outputs:
-        if path.suffix == ".pdf":
+        if path.suffix == ".pdf" or path.name == "index.html":
             _say(f"wrote {project.shown(path)}")
     _say(f"done in {time.perf_counter() - started:.1f} s")
     return EXIT_OK
+
+
+WEB_FOLDER = "web"
+
+
+def _remove_stale(folder: Path, outputs: dict[Path, bytes]) -> None:
+    """Files of an earlier web edition that this one no longer has (a picture removed)."""
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_file() and path not in outputs:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
 
 
 def _report_again(project: Project) -> None:

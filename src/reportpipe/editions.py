@@ -117,7 +117,8 @@ def render_editions(
             pool.terminate()  # also on a timeout or Ctrl-C: no worker outlives the build
             pool.join()
     else:
-        progress(f"rendering {names}…")
+        if profiles:
+            progress(f"rendering {names}…")
         results = [render(profile) for profile in profiles]
     pdfs: dict[Profile, bytes] = {}
     findings: list[Finding] = []
