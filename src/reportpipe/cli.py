@@ -152,6 +152,30 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ADDRESS",
         help="send again to this recipient even if the ledger says it was served",
     )
+    validate_web = command(
+        "validate-web",
+        "check the web edition with axe-core in headless Chromium",
+        "Open build/web/index.html (or --page) in the system's Chromium, headless, at "
+        "390 and 1280 px, and run axe-core with the WCAG 2.1 A and AA rules. Every "
+        "violation, and every request the page makes outside its folder, is an error "
+        "(exit 1). axe-core and puppeteer-core are pinned npm packages installed into a "
+        "cache folder ($REPORTPIPE_WEB_TOOLS, default ~/.cache/reportpipe/web-check) "
+        "with --install-tools; the browser is $CHROMIUM or chromium on the PATH.",
+    )
+    validate_web.add_argument(
+        "--page", type=Path, metavar="FILE", help="the page to check (default: the web edition)"
+    )
+    validate_web.add_argument(
+        "--install-tools",
+        action="store_true",
+        help="install the pinned axe-core and puppeteer-core first (npm ci), if missing",
+    )
+    validate_web.add_argument(
+        "--screenshots",
+        type=Path,
+        metavar="PREFIX",
+        help="also save what the browser showed as PREFIX-390.png and PREFIX-1280.png",
+    )
     verify = command(
         "verify",
         "re-hash archived editions (and optionally rebuild them)",
@@ -566,6 +590,38 @@ def verify(project: Project, version: str | None, *, rebuild: bool) -> int:
     return EXIT_FINDINGS if any(f.level is Level.ERROR for f in findings) else EXIT_OK
 
 
+def validate_web(
+    project: Project, page: Path | None, *, install: bool, screenshots: Path | None
+) -> int:
+    from reportpipe.commands.validate_web import (
+        check_page,
+        chromium,
+        install_tools,
+        tools_folder,
+    )
+
+    browser = chromium()
+    if browser is None:
+        raise InputError(
+            [error("chromium", None, "not found: apt-get install chromium, or set $CHROMIUM")]
+        )
+    tools = tools_folder()
+    if install and install_tools(tools):
+        _say(f"installed axe-core and puppeteer-core into {tools}")
+    target = page if page is not None else project.build / WEB_FOLDER / "index.html"
+    shown = project.shown(target.resolve())
+    result = check_page(
+        target, shown=shown, tools=tools, browser=browser, screenshots=screenshots
+    )
+    _write_findings(project, "validate-web", result.findings)
+    _report(result.findings)
+    _say(
+        f"validate-web: {shown} in {browser.name} with axe-core {result.axe} "
+        f"(WCAG 2.1 A and AA, 390 and 1280 px): {len(result.findings)} violation(s)"
+    )
+    return EXIT_OK if result.passed else EXIT_FINDINGS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     project: Project | None = None
@@ -590,6 +646,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return distribute(project, args.version, send=args.send, resend=args.resend)
         if args.command == "verify":
             return verify(project, args.version, rebuild=args.rebuild)
+        if args.command == "validate-web":
+            return validate_web(
+                project, args.page, install=args.install_tools, screenshots=args.screenshots
+            )
     except InputError as exc:
         if project is not None:
             _write_findings(project, args.command, exc.findings)

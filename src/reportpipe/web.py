@@ -55,6 +55,8 @@ def render_web(project: Project, report: Report, figures: tuple[CrossFigure, ...
     css = read_text(css_path, shown)
     files[STYLESHEET] = css.encode()
     for number, line in enumerate(css.splitlines(), 1):
+        if "@import" in line:
+            raise InputError([error(shown, number, "@import: the web edition has one stylesheet")])
         for reference in _CSS_URL.findall(line):
             files[reference] = _style_file(project, reference, shown, number)
     for use in report.pictures_in_use:
