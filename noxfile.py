@@ -6,6 +6,8 @@ rebuild in a year use the same code. Virtual environments are reused between run
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import nox
@@ -125,4 +127,23 @@ def schema(session: nox.Session) -> None:
         "-c",
         "from pathlib import Path; from reportpipe.schema import write_schemas; "
         "print(*write_schemas(Path('schema')), sep='\\n')",
+    )
+
+
+@nox.session(default=False)
+def validate_web(session: nox.Session) -> None:
+    """The web edition in headless Chromium with axe-core (WCAG 2.1 A and AA): installs
+    Debian's chromium (apt-get, when root) and the pinned npm tools if missing, builds,
+    checks the shipped report, then runs the browser tests (which must not skip here)."""
+    install(session, "test")
+    if not (os.environ.get("CHROMIUM") or shutil.which("chromium")):
+        if os.name != "posix" or os.geteuid() != 0 or not shutil.which("apt-get"):
+            session.error("chromium is missing: apt-get install chromium (or set $CHROMIUM)")
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run("apt-get", "update", "-qq", external=True, env=env)
+        session.run("apt-get", "install", "-y", "-qq", "chromium", external=True, env=env)
+    session.run("reportpipe", "build")
+    session.run("reportpipe", "validate-web", "--install-tools", *session.posargs)
+    session.run(
+        "pytest", "-q", "-m", "browser", env={"REPORTPIPE_BROWSER_TESTS": "required"}
     )
