@@ -26,6 +26,7 @@ from reportpipe.findings import Finding, InputError, Level, error
 from reportpipe.project import Project, open_project
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+WEB_FOLDER = "web"  # build/web/ and data/web/ of an archived edition
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -331,9 +332,6 @@ def build(
     return EXIT_OK
 
 
-WEB_FOLDER = "web"
-
-
 def _remove_stale(folder: Path, outputs: dict[Path, bytes]) -> None:
     """Files of an earlier web edition that this one no longer has (a picture removed)."""
     for path in sorted(folder.rglob("*"), reverse=True):
@@ -390,6 +388,9 @@ def release(project: Project, *, offline: bool) -> int:
     rendering = render_editions(
         project, report, (SCREEN, PRINT, ARCHIVE), progress=_say, sources=bundle, cached=False
     )
+    from reportpipe.web import render_web
+
+    web = render_web(project, report, rendering.figures)
     findings = list(dict.fromkeys([*loaded.warnings, *rendering.findings]))
     if any(f.level is Level.ERROR for f in findings):
         raise InputError(findings)
@@ -414,6 +415,7 @@ def release(project: Project, *, offline: bool) -> int:
     _disarm()
     payload = [Payload(rendering.file_name(p), pdf) for p, pdf in rendering.pdfs.items()]
     payload.append(Payload(bundle.name, bundle.data))
+    payload.extend(Payload(f"{WEB_FOLDER}/{name}", data) for name, data in web.files.items())
     lock = project.root / "constraints.txt"
     if lock.is_file():
         payload.append(Payload(lock.name, lock.read_bytes()))
@@ -431,7 +433,9 @@ def release(project: Project, *, offline: bool) -> int:
         return EXIT_FINDINGS
     _say(f"archived edition {version} in {project.shown(folder)}/:")
     for item in payload:
-        _say(f"  data/{item.name}  sha256 {hashlib.sha256(item.data).hexdigest()}")
+        if not item.name.startswith(f"{WEB_FOLDER}/"):
+            _say(f"  data/{item.name}  sha256 {hashlib.sha256(item.data).hexdigest()}")
+    _say(f"  data/{WEB_FOLDER}/index.html and {len(web.files) - 1} files beside it (web edition)")
     _say("commit the folder to keep it: git add archive/ && git commit")
     return EXIT_OK
 
