@@ -144,6 +144,4 @@ def validate_web(session: nox.Session) -> None:
         session.run("apt-get", "install", "-y", "-qq", "chromium", external=True, env=env)
     session.run("reportpipe", "build")
     session.run("reportpipe", "validate-web", "--install-tools", *session.posargs)
-    session.run(
-        "pytest", "-q", "-m", "browser", env={"REPORTPIPE_BROWSER_TESTS": "required"}
-    )
+    session.run("pytest", "-q", "-m", "browser", env={"REPORTPIPE_BROWSER_TESTS": "required"})

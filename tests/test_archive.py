@@ -67,7 +67,9 @@ def test_release_is_a_valid_bag_with_every_edition(released: Path) -> None:
     assert (web / "index.html").read_text("utf-8").startswith("<!DOCTYPE html>")
     assert (web / "web.css").is_file() and len(list((web / "pictures").rglob("*.svg"))) == 8
     manifest = (released / "manifest-sha256.txt").read_text("utf-8")
-    assert "data/web/index.html" in manifest and "data/web/fonts/SourceSans3-Regular.otf" in manifest
+    assert (
+        "data/web/index.html" in manifest and "data/web/fonts/SourceSans3-Regular.otf" in manifest
+    )
     info = bag.info
     assert info["Edition-Version"] == VERSION
     assert info["Edition-Date"] == "2026-11-29"

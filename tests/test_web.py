@@ -125,7 +125,9 @@ def test_the_cross_is_inline_svg_with_a_name_and_a_scoped_stylesheet(web: Path) 
     assert html.count("<svg") == 2
     assert 'role="img" aria-labelledby="cross-overview-title cross-overview-desc"' in html
     for style in re.findall(r"<style>(.*?)</style>", html, re.S):
-        selectors = [s.strip() for rule in re.findall(r"([^{}]+)\{", style) for s in rule.split(",")]
+        selectors = [
+            s.strip() for rule in re.findall(r"([^{}]+)\{", style) for s in rule.split(",")
+        ]
         assert selectors and all(s.startswith("svg.scenario-cross.") for s in selectors)
 
 
@@ -165,9 +167,7 @@ def test_a_stylesheet_asking_for_the_web_is_refused(make_project: MakeProject) -
     root = make_project({"styles/web.css": "@import url(https://example.org/x.css);\n"})
     result = run_cli("build", "--edition", "web", "--project", str(root))
     assert result.code == 2
-    assert "styles/web.css:1: error: @import: the web edition has one stylesheet" in (
-        result.err
-    )
+    assert "styles/web.css:1: error: @import: the web edition has one stylesheet" in (result.err)
 
 
 def test_a_picture_no_longer_used_leaves_the_web_folder(make_project: MakeProject) -> None:
@@ -182,7 +182,12 @@ def test_a_picture_no_longer_used_leaves_the_web_folder(make_project: MakeProjec
 
 
 def test_a_font_from_the_web_is_refused(make_project: MakeProject) -> None:
-    root = make_project({"styles/web.css": "@font-face { src: url(https://example.org/f.woff2); }\n"})
+    root = make_project(
+        {"styles/web.css": "@font-face { src: url(https://example.org/f.woff2); }\n"}
+    )
     result = run_cli("build", "--edition", "web", "--project", str(root))
     assert result.code == 2
-    assert "styles/web.css:1: error: https://example.org/f.woff2: the web edition loads only files of the theme" in result.err
+    assert (
+        "styles/web.css:1: error: https://example.org/f.woff2: the web edition loads only files of the theme"
+        in result.err
+    )

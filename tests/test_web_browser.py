@@ -33,9 +33,7 @@ def _browser() -> None:
 
 def test_the_shipped_web_edition_has_no_violations(built: Built, tmp_path: Path) -> None:
     prefix = tmp_path / "shot"
-    result = run_cli(
-        "validate-web", "--project", str(built.root), "--screenshots", str(prefix)
-    )
+    result = run_cli("validate-web", "--project", str(built.root), "--screenshots", str(prefix))
     assert result.code == 0, result.out + result.err
     assert "build/web/index.html in chromium with axe-core 4.14.1" in result.out
     assert "0 violation(s)" in result.out

@@ -48,7 +48,10 @@ def run_checks(
 
     config = config or load_checks_config(project)
     results = []
+    from reportpipe.progress import LOGGER as PROGRESS
+
     for name in names:
+        PROGRESS.info("check %s…", name)
         if name == "links":
             results.append(_links(project, report, html, config, offline=offline))
         elif name == "credits":

@@ -18,12 +18,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportpipe import __version__
 from reportpipe.atomic import write_all_atomic, write_atomic
 from reportpipe.checks import CHECKS
 from reportpipe.findings import Finding, InputError, Level, error
 from reportpipe.project import Project, open_project
+
+if TYPE_CHECKING:
+    from reportpipe.progress import Progress
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 WEB_FOLDER = "web"  # build/web/ and data/web/ of an archived edition
@@ -78,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="treat warnings as failures (exit 1, no output)"
     )
     _timeout_option(build)
+    _progress_options(build)
     build.add_argument(
         "--force", action="store_true", help="build even when nothing changed since the last build"
     )
@@ -105,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
         "committed to git.",
     )
     _timeout_option(release)
+    _progress_options(release)
     release.add_argument(
         "--offline",
         action="store_true",
@@ -130,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
         help="do not check external links; say how many were skipped",
     )
     check.add_argument("--strict", action="store_true", help="treat warnings as failures")
+    _progress_options(check)
     distribute = command(
         "distribute",
         "send an archived edition to the recipients in source/distribution.yaml",
@@ -193,6 +200,27 @@ def _parser() -> argparse.ArgumentParser:
 
 
 DEFAULT_TIMEOUT = 600
+
+
+def _progress_options(parser: argparse.ArgumentParser) -> None:
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress output, only results"
+    )
+    loudness.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="more progress: every page laid out, every link answered",
+    )
+
+
+def _progress(args: argparse.Namespace) -> Progress:
+    from reportpipe.progress import Progress
+
+    return Progress.for_terminal(
+        quiet=getattr(args, "quiet", False), verbose=getattr(args, "verbose", False)
+    )
 
 
 def _timeout_option(parser: argparse.ArgumentParser) -> None:
@@ -269,6 +297,7 @@ def build(
     editions: Sequence[str] | None = None,
     force: bool = False,
     jobs: int | None = None,
+    progress: Progress | None = None,
 ) -> int:
     from reportpipe.state import build_settings, input_digest, record, up_to_date
 
@@ -298,13 +327,18 @@ def build(
     )
     chosen = [p for p in (SCREEN, PRINT, ARCHIVE) if p.name in editions] if editions else PROFILES
     sources = source_bundle(project, report) if ARCHIVE in chosen else None
-    rendering = render_editions(project, report, chosen, progress=_say, sources=sources, jobs=jobs)
+    tracker = progress or _progress(argparse.Namespace())
+    with tracker.listening():
+        rendering = render_editions(
+            project, report, chosen, progress=tracker.step, sources=sources, jobs=jobs
+        )
     web = None
     if not editions or "web" in editions:
         from reportpipe.web import render_web
 
         web = render_web(project, report, rendering.figures)
-        _say(f"  web: {len(web.files)} files, {sum(map(len, web.files.values())) / 1024:.0f} KiB")
+        size = sum(map(len, web.files.values())) / 1024
+        tracker.step(f"  web: {len(web.files)} files, {size:.0f} KiB")
     findings = list(dict.fromkeys([*loaded.warnings, *rendering.findings]))  # once per edition
     errors = [f for f in findings if f.level is Level.ERROR]
     if errors:
@@ -362,7 +396,7 @@ def _fail_strict(project: Project, findings: Sequence[Finding]) -> int:
     return EXIT_FINDINGS
 
 
-def release(project: Project, *, offline: bool) -> int:
+def release(project: Project, *, offline: bool, progress: Progress | None = None) -> int:
     from reportpipe.archive import (
         AlreadyArchivedError,
         Payload,
@@ -385,9 +419,16 @@ def release(project: Project, *, offline: bool) -> int:
         )
         return EXIT_FINDINGS
     bundle = source_bundle(project, report)
-    rendering = render_editions(
-        project, report, (SCREEN, PRINT, ARCHIVE), progress=_say, sources=bundle, cached=False
-    )
+    tracker = progress or _progress(argparse.Namespace())
+    with tracker.listening():
+        rendering = render_editions(
+            project,
+            report,
+            (SCREEN, PRINT, ARCHIVE),
+            progress=tracker.step,
+            sources=bundle,
+            cached=False,
+        )
     from reportpipe.web import render_web
 
     web = render_web(project, report, rendering.figures)
@@ -401,7 +442,10 @@ def release(project: Project, *, offline: bool) -> int:
                 path = Path(tmp) / rendering.file_name(profile)
                 path.write_bytes(data)
                 pdfs[profile.name] = (path, f"archive/{version}/data/{path.name}")
-        results = run_checks(project, report, rendering.html, CHECKS, offline=offline, pdfs=pdfs)
+        with tracker.listening():
+            results = run_checks(
+                project, report, rendering.html, CHECKS, offline=offline, pdfs=pdfs
+            )
     for result in results:
         findings.extend(f for f in result.findings if f not in findings)
         for note in result.notes:
@@ -440,7 +484,14 @@ def release(project: Project, *, offline: bool) -> int:
     return EXIT_OK
 
 
-def check(project: Project, which: str | None, *, offline: bool, strict: bool) -> int:
+def check(
+    project: Project,
+    which: str | None,
+    *,
+    offline: bool,
+    strict: bool,
+    progress: Progress | None = None,
+) -> int:
     from reportpipe.checks import run_checks
     from reportpipe.content import load_report
     from reportpipe.editions import render_document
@@ -451,9 +502,10 @@ def check(project: Project, which: str | None, *, offline: bool, strict: bool) -
     html, _ = render_document(project, report)
     built = {p.name: project.build / f"{report.file_stem}{p.suffix}.pdf" for p in PROFILES}
     pdfs = {edition: (path, project.shown(path)) for edition, path in built.items()}
-    results = run_checks(
-        project, report, html, [which] if which else CHECKS, offline=offline, pdfs=pdfs
-    )
+    with (progress or _progress(argparse.Namespace())).listening():
+        results = run_checks(
+            project, report, html, [which] if which else CHECKS, offline=offline, pdfs=pdfs
+        )
     failed = False
     for result in results:
         _write_findings(project, result.name, result.findings, notes=result.notes)
@@ -614,9 +666,7 @@ def validate_web(
         _say(f"installed axe-core and puppeteer-core into {tools}")
     target = page if page is not None else project.build / WEB_FOLDER / "index.html"
     shown = project.shown(target.resolve())
-    result = check_page(
-        target, shown=shown, tools=tools, browser=browser, screenshots=screenshots
-    )
+    result = check_page(target, shown=shown, tools=tools, browser=browser, screenshots=screenshots)
     _write_findings(project, "validate-web", result.findings)
     _report(result.findings)
     _say(
@@ -641,11 +691,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 editions=args.edition,
                 force=args.force,
                 jobs=args.jobs,
+                progress=_progress(args),
             )
         if args.command == "release":
-            return release(project, offline=args.offline)
+            return release(project, offline=args.offline, progress=_progress(args))
         if args.command == "check":
-            return check(project, args.which, offline=args.offline, strict=args.strict)
+            return check(
+                project,
+                args.which,
+                offline=args.offline,
+                strict=args.strict,
+                progress=_progress(args),
+            )
         if args.command == "distribute":
             return distribute(project, args.version, send=args.send, resend=args.resend)
         if args.command == "verify":

@@ -19,6 +19,7 @@ from reportpipe.figure import CrossFigure, Variant, build_cross
 from reportpipe.findings import Finding, InputError, error
 from reportpipe.fonts import text_measure, vendored_families
 from reportpipe.pdf import Profile, Rendered, render_pdf
+from reportpipe.progress import working_on
 from reportpipe.project import Project
 from reportpipe.render import context_for, render_html
 from reportpipe.yamlfile import read_text
@@ -87,6 +88,7 @@ def render_editions(
     families = vendored_families(_font_files(project))
 
     def render(profile: Profile) -> Rendered:
+        working_on(profile.name)
         sheets = ["report.css", f"{profile.look}.css"]
         return render_pdf(
             html,
