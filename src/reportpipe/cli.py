@@ -8,6 +8,7 @@ Exit codes: 0 success; 1 a check found problems (or warnings under --strict);
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import re
@@ -183,6 +184,22 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="PREFIX",
         help="also save what the browser showed as PREFIX-390.png and PREFIX-1280.png",
+    )
+    preview = command(
+        "preview",
+        "serve the report on 127.0.0.1 and rebuild it on every save",
+        "Serve the web edition and the screen PDF's pages on http://127.0.0.1:PORT/ "
+        "(this machine only), watch source/ and styles/, rebuild on every change in this "
+        "warm process and make open pages reload themselves. A content error is shown "
+        "in the page and here as path:line: error: …; the last good preview stays. "
+        "Ctrl-C stops it. Nothing is written to build/.",
+    )
+    preview.add_argument(
+        "--port", type=int, default=8000, metavar="PORT", help="port (default 8000; 0: any free)"
+    )
+    preview.add_argument("--open", action="store_true", help="open the page in a browser")
+    preview.add_argument(
+        "--no-pdf", action="store_true", help="the web edition only (no PDF pages, faster)"
     )
     verify = command(
         "verify",
@@ -646,6 +663,28 @@ def verify(project: Project, version: str | None, *, rebuild: bool) -> int:
     return EXIT_FINDINGS if any(f.level is Level.ERROR for f in findings) else EXIT_OK
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def preview(project: Project, *, port: int, open_browser: bool, pdf: bool) -> int:
+    from reportpipe.preview import serve
+
+    def ready(url: str) -> None:
+        _say(f"preview: {url}  (this machine only; Ctrl-C stops it)")
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: serve() has stopped it all
+        serve(project, port=port, say=_say, ready=ready, pdf=pdf)
+    _say("preview stopped")
+    return EXIT_OK
+
+
 def validate_web(
     project: Project, page: Path | None, *, install: bool, screenshots: Path | None
 ) -> int:
@@ -707,6 +746,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return distribute(project, args.version, send=args.send, resend=args.resend)
         if args.command == "verify":
             return verify(project, args.version, rebuild=args.rebuild)
+        if args.command == "preview":
+            return preview(project, port=args.port, open_browser=args.open, pdf=not args.no_pdf)
         if args.command == "validate-web":
             return validate_web(
                 project, args.page, install=args.install_tools, screenshots=args.screenshots
