@@ -85,6 +85,20 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def preview(session: nox.Session) -> None:
+    """Serve the report on 127.0.0.1 and rebuild it on every save (`-- --port 8001 --open`)."""
+    install(session, "preview")
+    session.run("reportpipe", "preview", *session.posargs)
+
+
+@nox.session(default=False)
+def bench_preview(session: nox.Session) -> None:
+    """Measure how soon the preview shows a saved change (build/bench/preview.json)."""
+    install(session, "preview")
+    session.run("python", "bench/preview.py", *session.posargs)
+
+
+@nox.session(default=False)
 def release(session: nox.Session) -> None:
     """Check, build and archive the current edition in archive/<version>/ (`-- --offline`)."""
     install(session)

@@ -49,7 +49,22 @@ class TextMeasure:
 _ROUGH = _Face({}, 0.55)
 
 
+#: Faces already read in this process (a warm preview rebuilds often), by file and state.
+_FACES: dict[tuple[str, int, int], tuple[int, bool, _Face] | None] = {}
+
+
 def _face(path: Path) -> tuple[int, bool, _Face] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _FACES:
+        _FACES[key] = _read_face(path)
+    return _FACES[key]
+
+
+def _read_face(path: Path) -> tuple[int, bool, _Face] | None:
     try:
         with TTFont(path, lazy=True) as font:
             scale = 1 / font["head"].unitsPerEm

@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 from reportpipe.findings import Finding, InputError, Level, error
 from reportpipe.project import INPUT_FOLDERS, Project
 
-POLL = 0.2  # seconds between looks at source/ and styles/
+POLL = 0.1  # seconds between looks at source/ and styles/
 HEARTBEAT = 10.0  # seconds between keep-alive comments on an event stream
 THUMBNAIL_WIDTH = 360  # pixels
 PREFIX = "/_preview/"
@@ -147,7 +147,7 @@ class Preview:
         self._rebuild()
         while not self.stop.wait(POLL):
             if self.snapshot() != seen:
-                time.sleep(0.05)  # let an editor finish writing
+                time.sleep(0.02)  # let an editor finish writing
                 seen = self.snapshot()
                 self.say("preview: a file changed; rebuilding…")
                 self._rebuild()
