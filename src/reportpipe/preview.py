@@ -179,13 +179,14 @@ class Preview:
             )
         thumbs = "".join(
             f'<a href="{PREFIX}screen.pdf#page={n}"><img src="{PREFIX}page-{n}.png?v={version}"'
-            f' alt="PDF page {n}" width="{THUMBNAIL_WIDTH // 2}" '
-            'style="border:1px solid #999;margin:4px;height:auto"></a>'
+            f' alt="PDF page {n}" width="{THUMBNAIL_WIDTH // 3}" '
+            'style="border:1px solid #999;margin:0 4px;height:auto;vertical-align:top"></a>'
             for n in range(1, pages + 1)
         )
         aside = (
-            '<aside class="preview-pages" aria-label="Screen PDF" style="padding:1rem;'
-            'background:#eee"><p>Screen PDF'
+            '<aside class="preview-pages" aria-label="Screen PDF" style="padding:0.5rem 1rem;'
+            'background:#e8e8e8;overflow-x:auto;white-space:nowrap;font:0.9rem sans-serif">'
+            f'<p style="margin:0 0 0.3rem">Screen PDF, {pages} pages'
             f"{' (building…)' if building == 'pdf' else ''}</p>{thumbs}</aside>"
             if pages or building == "pdf"
             else ""
@@ -194,8 +195,8 @@ class Preview:
             f'<script>new EventSource("{PREFIX}events?since={version}")'
             '.addEventListener("reload", () => location.reload());</script>'
         )
-        body = body.replace("<body>", f"<body>\n{banner}", 1) if banner else body
-        return body.replace("</body>", f"{aside}{script}</body>", 1).encode()
+        body = body.replace("<body>", f"<body>\n{banner}{aside}", 1)
+        return body.replace("</body>", f"{script}</body>", 1).encode()
 
     def status(self) -> bytes:
         with self.lock:
