@@ -201,6 +201,17 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument(
         "--no-pdf", action="store_true", help="the web edition only (no PDF pages, faster)"
     )
+    diff = command(
+        "diff",
+        "show what changed between two editions, in words and in pages",
+        "Compare edition OLD with NEW (archived versions, or `build` for the current "
+        "sources and build/): writes build/diff/OLD..NEW/ with changes.txt (by chapter, "
+        "scenario and group, in the report's language), old, new and overlay pictures of "
+        "every page whose text changed (pages matched by their content) and index.html "
+        "showing them side by side; prints a summary.",
+    )
+    diff.add_argument("old", metavar="OLD", help="an archived version")
+    diff.add_argument("new", metavar="NEW", help="an archived version, or build")
     verify = command(
         "verify",
         "re-hash archived editions (and optionally rebuild them)",
@@ -663,6 +674,23 @@ def verify(project: Project, version: str | None, *, rebuild: bool) -> int:
     return EXIT_FINDINGS if any(f.level is Level.ERROR for f in findings) else EXIT_OK
 
 
+def diff(project: Project, old: str, new: str) -> int:
+    from reportpipe.commands.diff import diff_editions
+
+    result = diff_editions(project, old, new)
+    for change in result.changes:
+        what = f"{change.old} -> {change.new}" if change.kind == "changed" else change.new
+        _say(f"  {change.where}: {change.kind}: {what or change.old}")
+    for page in result.pages:
+        _say(f"  page {page.old or '-'} -> {page.new or '-'}: {page.image}-*.png")
+    _say(
+        f"diff {old}..{new}: {len(result.changes)} change(s), {len(result.pages)} page(s) "
+        f"changed, {result.words_added} word(s) added, {result.words_removed} removed; "
+        f"see {project.shown(result.folder)}/index.html"
+    )
+    return EXIT_OK
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -746,6 +774,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return distribute(project, args.version, send=args.send, resend=args.resend)
         if args.command == "verify":
             return verify(project, args.version, rebuild=args.rebuild)
+        if args.command == "diff":
+            return diff(project, args.old, args.new)
         if args.command == "preview":
             return preview(project, port=args.port, open_browser=args.open, pdf=not args.no_pdf)
         if args.command == "validate-web":
