@@ -65,7 +65,8 @@ def test_every_kind_of_input_change_makes_it_stale(
     project: Path, changed: str, data: bytes
 ) -> None:
     assert _current(project)
-    path = project / changed
+    path = project / changed  # a file of the packaged theme: the project overrides it
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes((path.read_bytes() if path.exists() else b"") + data)
     assert not _current(project)
 
