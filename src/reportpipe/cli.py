@@ -192,7 +192,7 @@ def _parser() -> argparse.ArgumentParser:
         "(this machine only), watch source/ and styles/, rebuild on every change in this "
         "warm process and make open pages reload themselves. A content error is shown "
         "in the page and here as path:line: error: …; the last good preview stays. "
-        "Ctrl-C stops it. Nothing is written to build/.",
+        "Ctrl-C stops it. Nothing is written to build/ but the font cache.",
     )
     preview.add_argument(
         "--port", type=int, default=8000, metavar="PORT", help="port (default 8000; 0: any free)"

@@ -8,7 +8,8 @@ events. A content error is shown in the page (and given to `say`, for the termin
 `path:line: error: …` while the last good preview stays; fixing the file clears it.
 
 The server listens on 127.0.0.1 only and serves what it holds in memory: the web edition,
-the PDF, its thumbnails, the events and a status record. Nothing is written to build/.
+the PDF, its thumbnails, the events and a status record. Nothing is written to build/
+but subset fonts into build/cache/fonts/, as a build does.
 """
 
 from __future__ import annotations
