@@ -127,6 +127,20 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def preview(session: nox.Session) -> None:
+    """Serve the report on 127.0.0.1 and rebuild it on every save (`-- --port 8001 --open`)."""
+    install(session, "preview")
+    session.run("reportpipe", "preview", *session.posargs)
+
+
+@nox.session(default=False)
+def bench_preview(session: nox.Session) -> None:
+    """Measure how soon the preview shows a saved change (build/bench/preview.json)."""
+    install(session, "preview")
+    session.run("python", "bench/preview.py", *session.posargs)
+
+
+@nox.session(default=False)
 def release(session: nox.Session) -> None:
     """Check, build, validate and archive the current edition in archive/<version>/
     (`-- --offline`)."""
@@ -192,3 +206,20 @@ def schema(session: nox.Session) -> None:
         "from pathlib import Path; from reportpipe.schema import write_schemas; "
         "print(*write_schemas(Path('schema')), sep='\\n')",
     )
+
+
+@nox.session(default=False)
+def validate_web(session: nox.Session) -> None:
+    """The web edition in headless Chromium with axe-core (WCAG 2.1 A and AA): installs
+    Debian's chromium (apt-get, when root) and the pinned npm tools if missing, builds,
+    checks the shipped report, then runs the browser tests (which must not skip here)."""
+    install(session, "test")
+    if not (os.environ.get("CHROMIUM") or shutil.which("chromium")):
+        if os.name != "posix" or os.geteuid() != 0 or not shutil.which("apt-get"):
+            session.error("chromium is missing: apt-get install chromium (or set $CHROMIUM)")
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run("apt-get", "update", "-qq", external=True, env=env)
+        session.run("apt-get", "install", "-y", "-qq", "chromium", external=True, env=env)
+    session.run("reportpipe", "build")
+    session.run("reportpipe", "validate-web", "--install-tools", *session.posargs)
+    session.run("pytest", "-q", "-m", "browser", env={"REPORTPIPE_BROWSER_TESTS": "required"})

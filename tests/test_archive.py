@@ -66,7 +66,15 @@ def test_release_is_a_valid_bag_with_every_edition(released: Path) -> None:
             f"{NAME}-archive.pdf",
             f"{NAME}-source.tar.gz",
             "constraints.txt",
+            "web",
         ]
+    )
+    web = released / "data" / "web"
+    assert (web / "index.html").read_text("utf-8").startswith("<!DOCTYPE html>")
+    assert (web / "web.css").is_file() and len(list((web / "pictures").rglob("*.svg"))) == 8
+    manifest = (released / "manifest-sha256.txt").read_text("utf-8")
+    assert (
+        "data/web/index.html" in manifest and "data/web/fonts/SourceSans3-Regular.otf" in manifest
     )
     info = bag.info
     assert info["Edition-Version"] == VERSION

@@ -381,3 +381,17 @@ def test_findings_are_sorted_by_path_line_and_message() -> None:
         ("source/a.md", 10, "link 'z"),
         ("source/b.md", 1, "link 'b"),
     ]
+
+
+def test_progress_names_each_answer_while_the_check_runs(server: Server) -> None:
+    import io
+
+    from reportpipe.progress import Progress
+
+    out = io.StringIO()
+    with Progress(level=2, out=out).listening():
+        _check(_link(f"{server.base}/ok"), _link(f"{server.base}/missing"))
+    lines = out.getvalue().splitlines()
+    assert any("links: checking 2 web addresses on 1 hosts…" in line for line in lines)
+    assert sum("web addresses answered" in line for line in lines) == 2
+    assert any(f"links: 2 of 2 web addresses answered ({server.base}/" in line for line in lines)

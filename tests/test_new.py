@@ -51,6 +51,7 @@ def test_new_build_check_release_all_exit_0(started: Started) -> None:
         f"{SLUG}-0.1.0-print.pdf",
         f"{SLUG}-0.1.0-source.tar.gz",
         f"{SLUG}-0.1.0.pdf",
+        "web",  # the web edition, data/web/index.html and its files
     ]
 
 

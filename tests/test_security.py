@@ -132,7 +132,7 @@ def test_kill_9_in_the_middle_of_a_build_keeps_the_previous_outputs(built_copy: 
     )
     assert process.stdout is not None
     for line in process.stdout:
-        if line.startswith("rendering "):
+        if "] rendering " in line:  # after the progress line's elapsed time
             break
     else:
         pytest.fail("the build never started rendering")

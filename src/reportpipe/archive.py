@@ -113,6 +113,7 @@ def write_bag(
     staging = Path(tempfile.mkdtemp(prefix=f".{version}.", suffix=".tmp", dir=root))
     try:
         for item in payload:
+            (staging / item.name).parent.mkdir(parents=True, exist_ok=True)  # web/…
             (staging / item.name).write_bytes(item.data)
         bagit.make_bag(str(staging), dict(info), checksums=["sha256", "sha512"])
         for path in [staging, *staging.rglob("*")]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reportpipe.findings import Finding, InputError, error
+from reportpipe.progress import LOGGER as PROGRESS
 from reportpipe.project import Project
 
 if TYPE_CHECKING:  # the checks themselves load lazily: `reportpipe --help` stays fast
@@ -49,6 +50,7 @@ def run_checks(
     config = config or load_checks_config(project)
     results = []
     for name in names:
+        PROGRESS.info("check %s…", name)
         if name == "links":
             results.append(_links(project, report, html, config, offline=offline))
         elif name == "credits":

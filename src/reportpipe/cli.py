@@ -8,6 +8,7 @@ Exit codes: 0 success; 1 a check found problems (or warnings under --strict);
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import re
@@ -27,9 +28,11 @@ from reportpipe.project import Project, open_project
 
 if TYPE_CHECKING:
     from reportpipe.distribution import DistributionFile
+    from reportpipe.progress import Progress
     from reportpipe.validate import Validation
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+WEB_FOLDER = "web"  # build/web/ and data/web/ of an archived edition
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,15 +74,17 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--title", metavar="TEXT", help="the report's title (also gives its slug)")
     build = command(
         "build",
-        "build the screen and print PDFs into build/",
+        "build the screen and print PDFs and the web edition into build/",
         "Validate the content in source/, then write build/<slug>-<version>.pdf "
-        "(screen, PDF/UA-1) and build/<slug>-<version>-print.pdf (print, PDF/X-4). "
+        "(screen, PDF/UA-1), build/<slug>-<version>-print.pdf (print, PDF/X-4) and "
+        "build/web/index.html (the web edition: one accessible, self-contained page). "
         "Nothing is written unless every edition renders cleanly.",
     )
     build.add_argument(
         "--strict", action="store_true", help="treat warnings as failures (exit 1, no output)"
     )
     _timeout_option(build)
+    _progress_options(build)
     build.add_argument(
         "--force", action="store_true", help="build even when nothing changed since the last build"
     )
@@ -92,10 +97,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--edition",
         action="append",
-        choices=["screen", "print", "archive"],
+        choices=["screen", "print", "archive", "web"],
         metavar="NAME",
-        help="edition to build: screen, print or archive (PDF/A-3a with the sources "
-        "attached); repeat for several; default: screen and print",
+        help="edition to build: screen, print, archive (PDF/A-3a with the sources "
+        "attached) or web (build/web/index.html); repeat for several; default: screen, "
+        "print and web",
     )
     release = command(
         "release",
@@ -106,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
         "committed to git.",
     )
     _timeout_option(release)
+    _progress_options(release)
     release.add_argument(
         "--offline",
         action="store_true",
@@ -132,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--strict", action="store_true", help="treat warnings as failures")
     _timeout_option(check)
+    _progress_options(check)
     distribute = command(
         "distribute",
         "send an archived edition to the recipients in source/distribution.yaml",
@@ -173,6 +181,57 @@ def _parser() -> argparse.ArgumentParser:
         "(the message says what to install; `nox -s validate` installs it). The print "
         "edition (PDF/X-4) has no free validator: `check preflight` checks what it can.",
     )
+    validate_web = command(
+        "validate-web",
+        "check the web edition with axe-core in headless Chromium",
+        "Open build/web/index.html (or --page) in the system's Chromium, headless, at "
+        "390 and 1280 px, and run axe-core with the WCAG 2.1 A and AA rules. Every "
+        "violation, and every request the page makes outside its folder, is an error "
+        "(exit 1). axe-core and puppeteer-core are pinned npm packages installed into a "
+        "cache folder ($REPORTPIPE_WEB_TOOLS, default ~/.cache/reportpipe/web-check) "
+        "with --install-tools; the browser is $CHROMIUM or chromium on the PATH.",
+    )
+    validate_web.add_argument(
+        "--page", type=Path, metavar="FILE", help="the page to check (default: the web edition)"
+    )
+    validate_web.add_argument(
+        "--install-tools",
+        action="store_true",
+        help="install the pinned axe-core and puppeteer-core first (npm ci), if missing",
+    )
+    validate_web.add_argument(
+        "--screenshots",
+        type=Path,
+        metavar="PREFIX",
+        help="also save what the browser showed as PREFIX-390.png and PREFIX-1280.png",
+    )
+    preview = command(
+        "preview",
+        "serve the report on 127.0.0.1 and rebuild it on every save",
+        "Serve the web edition and the screen PDF's pages on http://127.0.0.1:PORT/ "
+        "(this machine only), watch source/ and styles/, rebuild on every change in this "
+        "warm process and make open pages reload themselves. A content error is shown "
+        "in the page and here as path:line: error: …; the last good preview stays. "
+        "Ctrl-C stops it. Nothing is written to build/ but the font cache.",
+    )
+    preview.add_argument(
+        "--port", type=int, default=8000, metavar="PORT", help="port (default 8000; 0: any free)"
+    )
+    preview.add_argument("--open", action="store_true", help="open the page in a browser")
+    preview.add_argument(
+        "--no-pdf", action="store_true", help="the web edition only (no PDF pages, faster)"
+    )
+    diff = command(
+        "diff",
+        "show what changed between two editions, in words and in pages",
+        "Compare edition OLD with NEW (archived versions, or `build` for the current "
+        "sources and build/): writes build/diff/OLD..NEW/ with changes.txt (by chapter, "
+        "scenario and group, in the report's language), old, new and overlay pictures of "
+        "every page whose text changed (pages matched by their content) and index.html "
+        "showing them side by side; prints a summary.",
+    )
+    diff.add_argument("old", metavar="OLD", help="an archived version")
+    diff.add_argument("new", metavar="NEW", help="an archived version, or build")
     verify = command(
         "verify",
         "re-hash archived editions (and optionally rebuild them)",
@@ -197,6 +256,27 @@ def _parser() -> argparse.ArgumentParser:
 
 
 DEFAULT_TIMEOUT = 600
+
+
+def _progress_options(parser: argparse.ArgumentParser) -> None:
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress output, only results"
+    )
+    loudness.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="more progress: every page laid out, every link answered",
+    )
+
+
+def _progress(args: argparse.Namespace) -> Progress:
+    from reportpipe.progress import Progress
+
+    return Progress.for_terminal(
+        quiet=getattr(args, "quiet", False), verbose=getattr(args, "verbose", False)
+    )
 
 
 def _timeout_option(parser: argparse.ArgumentParser) -> None:
@@ -273,6 +353,7 @@ def build(
     editions: Sequence[str] | None = None,
     force: bool = False,
     jobs: int | None = None,
+    progress: Progress | None = None,
 ) -> int:
     from reportpipe.state import build_settings, input_digest, record, up_to_date
 
@@ -282,7 +363,7 @@ def build(
         _report_again(project)
         _say("nothing changed since the last build; up to date:")
         for path in done:
-            if path.suffix == ".pdf":
+            if path.suffix == ".pdf" or path.name == "index.html":
                 _say(f"  {project.shown(path)}")
         seconds = time.perf_counter() - started
         _say(f"(its findings: build/reports/build.json; checked in {seconds:.2f} s)")
@@ -302,7 +383,18 @@ def build(
     )
     chosen = [p for p in (SCREEN, PRINT, ARCHIVE) if p.name in editions] if editions else PROFILES
     sources = source_bundle(project, report) if ARCHIVE in chosen else None
-    rendering = render_editions(project, report, chosen, progress=_say, sources=sources, jobs=jobs)
+    tracker = progress or _progress(argparse.Namespace())
+    with tracker.listening():
+        rendering = render_editions(
+            project, report, chosen, progress=tracker.step, sources=sources, jobs=jobs
+        )
+    web = None
+    if not editions or "web" in editions:
+        from reportpipe.web import render_web
+
+        web = render_web(project, report, rendering.figures)
+        size = sum(map(len, web.files.values())) / 1024
+        tracker.step(f"  web: {len(web.files)} files, {size:.0f} KiB")
     findings = list(dict.fromkeys([*loaded.warnings, *rendering.findings]))  # once per edition
     errors = [f for f in findings if f.level is Level.ERROR]
     if errors:
@@ -315,15 +407,28 @@ def build(
     outputs[project.build / "html" / f"{rendering.name}.html"] = rendering.html.encode()
     for figure in rendering.figures:
         outputs[project.build / "figures" / f"cross-{figure.variant}.svg"] = figure.svg.encode()
+    if web is not None:
+        outputs.update({project.build / WEB_FOLDER / n: data for n, data in web.files.items()})
     write_all_atomic(outputs)
+    if web is not None:
+        _remove_stale(project.build / WEB_FOLDER, outputs)
     record(project, digest, outputs)
     _write_findings(project, "build", findings)
     _report(findings)
     for path in outputs:
-        if path.suffix == ".pdf":
+        if path.suffix == ".pdf" or path.name == "index.html":
             _say(f"wrote {project.shown(path)}")
     _say(f"done in {time.perf_counter() - started:.1f} s")
     return EXIT_OK
+
+
+def _remove_stale(folder: Path, outputs: dict[Path, bytes]) -> None:
+    """Files of an earlier web edition that this one no longer has (a picture removed)."""
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_file() and path not in outputs:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
 
 
 def _report_again(project: Project) -> None:
@@ -347,7 +452,7 @@ def _fail_strict(project: Project, findings: Sequence[Finding]) -> int:
     return EXIT_FINDINGS
 
 
-def release(project: Project, *, offline: bool) -> int:
+def release(project: Project, *, offline: bool, progress: Progress | None = None) -> int:
     from reportpipe.archive import (
         LOCK,
         AlreadyArchivedError,
@@ -381,9 +486,14 @@ def release(project: Project, *, offline: bool) -> int:
         return EXIT_INPUT
     lock = lock_record(project, version)  # refuses before any work when it cannot
     bundle = source_bundle(project, report)
-    rendering = render_editions(
-        project, report, (SCREEN, PRINT, ARCHIVE), progress=_say, sources=bundle
-    )
+    tracker = progress or _progress(argparse.Namespace())
+    with tracker.listening():
+        rendering = render_editions(
+            project, report, (SCREEN, PRINT, ARCHIVE), progress=tracker.step, sources=bundle
+        )
+    from reportpipe.web import render_web
+
+    web = render_web(project, report, rendering.figures)
     findings = list(dict.fromkeys([*loaded.warnings, *rendering.findings]))
     if any(f.level is Level.ERROR for f in findings):
         raise InputError(findings)
@@ -401,7 +511,8 @@ def release(project: Project, *, offline: bool) -> int:
         _say("release refused: the editions could not be validated; nothing archived")
         return EXIT_INPUT
     del pdfs[ARCHIVE.name]  # preflight knows the screen and print editions
-    results = run_checks(project, report, rendering.html, CHECKS, offline=offline, pdfs=pdfs)
+    with tracker.listening():
+        results = run_checks(project, report, rendering.html, CHECKS, offline=offline, pdfs=pdfs)
     findings.extend(validation.findings())
     # The bag records each verdict under the name the edition is archived as.
     staged = f"{project.shown(project.build / 'release')}/"
@@ -424,6 +535,7 @@ def release(project: Project, *, offline: bool) -> int:
     payload = [Payload(rendering.file_name(p), pdf) for p, pdf in rendering.pdfs.items()]
     payload.append(Payload(bundle.name, bundle.data))
     payload.append(Payload(LOCK, lock))  # the exact versions, always (lock_record)
+    payload.extend(Payload(f"{WEB_FOLDER}/{name}", data) for name, data in web.files.items())
     info = edition_info(
         report,
         [f for f in findings if f.level is Level.WARNING],
@@ -440,7 +552,9 @@ def release(project: Project, *, offline: bool) -> int:
         return EXIT_FINDINGS
     _say(f"archived edition {version} in {project.shown(folder)}/:")
     for item in payload:
-        _say(f"  data/{item.name}  sha256 {hashlib.sha256(item.data).hexdigest()}")
+        if not item.name.startswith(f"{WEB_FOLDER}/"):
+            _say(f"  data/{item.name}  sha256 {hashlib.sha256(item.data).hexdigest()}")
+    _say(f"  data/{WEB_FOLDER}/index.html and {len(web.files) - 1} files beside it (web edition)")
     _say("commit the folder to keep it: git add archive/ && git commit")
     return EXIT_OK
 
@@ -456,7 +570,14 @@ def _validate_release(project: Project, pdfs: dict[str, tuple[Path, str]]) -> Va
     return run_validator(jobs, cache=project.build / "cache" / "verapdf")
 
 
-def check(project: Project, which: str | None, *, offline: bool, strict: bool) -> int:
+def check(
+    project: Project,
+    which: str | None,
+    *,
+    offline: bool,
+    strict: bool,
+    progress: Progress | None = None,
+) -> int:
     from reportpipe.checks import run_checks
     from reportpipe.content import load_report
     from reportpipe.editions import render_document
@@ -467,9 +588,10 @@ def check(project: Project, which: str | None, *, offline: bool, strict: bool) -
     html, _ = render_document(project, report)
     built = {p.name: project.build / f"{report.file_stem}{p.suffix}.pdf" for p in PROFILES}
     pdfs = {edition: (path, project.shown(path)) for edition, path in built.items()}
-    results = run_checks(
-        project, report, html, [which] if which else CHECKS, offline=offline, pdfs=pdfs
-    )
+    with (progress or _progress(argparse.Namespace())).listening():
+        results = run_checks(
+            project, report, html, [which] if which else CHECKS, offline=offline, pdfs=pdfs
+        )
     failed = False
     for result in results:
         _write_findings(project, result.name, result.findings, notes=result.notes)
@@ -692,6 +814,75 @@ def _untrusted(version: str, why: str) -> Finding:
     )
 
 
+def diff(project: Project, old: str, new: str) -> int:
+    from reportpipe.commands.diff import diff_editions
+
+    result = diff_editions(project, old, new)
+    for change in result.changes:
+        what = f"{change.old} -> {change.new}" if change.kind == "changed" else change.new
+        _say(f"  {change.where}: {change.kind}: {what or change.old}")
+    for page in result.pages:
+        _say(f"  page {page.old or '-'} -> {page.new or '-'}: {page.image}-*.png")
+    _say(
+        f"diff {old}..{new}: {len(result.changes)} change(s), {len(result.pages)} page(s) "
+        f"changed, {result.words_added} word(s) added, {result.words_removed} removed; "
+        f"see {project.shown(result.folder)}/index.html"
+    )
+    return EXIT_OK
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def preview(project: Project, *, port: int, open_browser: bool, pdf: bool) -> int:
+    from reportpipe.preview import serve
+
+    def ready(url: str) -> None:
+        _say(f"preview: {url}  (this machine only; Ctrl-C stops it)")
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: serve() has stopped it all
+        serve(project, port=port, say=_say, ready=ready, pdf=pdf)
+    _say("preview stopped")
+    return EXIT_OK
+
+
+def validate_web(
+    project: Project, page: Path | None, *, install: bool, screenshots: Path | None
+) -> int:
+    from reportpipe.commands.validate_web import (
+        check_page,
+        chromium,
+        install_tools,
+        tools_folder,
+    )
+
+    browser = chromium()
+    if browser is None:
+        raise InputError(
+            [error("chromium", None, "not found: apt-get install chromium, or set $CHROMIUM")]
+        )
+    tools = tools_folder()
+    if install and install_tools(tools):
+        _say(f"installed axe-core and puppeteer-core into {tools}")
+    target = page if page is not None else project.build / WEB_FOLDER / "index.html"
+    shown = project.shown(target.resolve())
+    result = check_page(target, shown=shown, tools=tools, browser=browser, screenshots=screenshots)
+    _write_findings(project, "validate-web", result.findings)
+    _report(result.findings)
+    _say(
+        f"validate-web: {shown} in {browser.name} with axe-core {result.axe} "
+        f"(WCAG 2.1 A and AA, 390 and 1280 px): {len(result.findings)} violation(s)"
+    )
+    return EXIT_OK if result.passed else EXIT_FINDINGS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     project: Project | None = None
@@ -707,11 +898,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 editions=args.edition,
                 force=args.force,
                 jobs=args.jobs,
+                progress=_progress(args),
             )
         if args.command == "release":
-            return release(project, offline=args.offline)
+            return release(project, offline=args.offline, progress=_progress(args))
         if args.command == "check":
-            return check(project, args.which, offline=args.offline, strict=args.strict)
+            return check(
+                project,
+                args.which,
+                offline=args.offline,
+                strict=args.strict,
+                progress=_progress(args),
+            )
         if args.command == "distribute":
             return distribute(
                 project, args.version, send=args.send, resend=args.resend, status=args.status
@@ -721,6 +919,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "verify":
             return verify(
                 project, args.version, rebuild=args.rebuild, trust_archive=args.trust_archive
+            )
+        if args.command == "diff":
+            return diff(project, args.old, args.new)
+        if args.command == "preview":
+            return preview(project, port=args.port, open_browser=args.open, pdf=not args.no_pdf)
+        if args.command == "validate-web":
+            return validate_web(
+                project, args.page, install=args.install_tools, screenshots=args.screenshots
             )
     except InputError as exc:
         if project is not None:

@@ -21,6 +21,7 @@ from reportpipe.figure import CrossFigure, Variant, build_cross
 from reportpipe.findings import Finding, InputError, Level, error
 from reportpipe.fonts import text_measure, vendored_families
 from reportpipe.pdf import Profile, Rendered, render_pdf
+from reportpipe.progress import working_on
 from reportpipe.project import Project
 from reportpipe.render import context_for, render_html
 from reportpipe.sharpness import sharpness_findings
@@ -89,6 +90,7 @@ def render_editions(
     families = vendored_families(_font_files(project), project.roots)
 
     def render(profile: Profile) -> Rendered:
+        working_on(profile.name)
         sheets = ["report.css", f"{profile.look}.css"]
         return render_pdf(
             html,
@@ -118,7 +120,8 @@ def render_editions(
             pool.terminate()  # also on a timeout or Ctrl-C: no worker outlives the build
             pool.join()
     else:
-        progress(f"rendering {names}…")
+        if profiles:
+            progress(f"rendering {names}…")
         results = [render(profile) for profile in profiles]
     pdfs: dict[Profile, bytes] = {}
     findings: list[Finding] = []

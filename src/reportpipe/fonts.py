@@ -59,7 +59,22 @@ class TextMeasure:
 _ROUGH = _Face({}, 0.55)
 
 
+#: Faces already read in this process (a warm preview rebuilds often), by file and state.
+_FACES: dict[tuple[str, int, int], tuple[int, bool, _Face] | None] = {}
+
+
 def _face(path: Path, roots: Sequence[Path]) -> tuple[int, bool, _Face] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _FACES:
+        _FACES[key] = _read_face(path, roots)
+    return _FACES[key]
+
+
+def _read_face(path: Path, roots: Sequence[Path]) -> tuple[int, bool, _Face] | None:
     try:
         data = gate.read(path, roots)
     except gate.Refusal:

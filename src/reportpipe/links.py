@@ -31,6 +31,7 @@ from reportpipe.atomic import write_atomic
 from reportpipe.checkconfig import LinkExclusion, LinksConfig
 from reportpipe.findings import Finding, error, warning
 from reportpipe.mailaddress import address_problem
+from reportpipe.progress import LOGGER as PROGRESS
 
 USER_AGENT = "reportpipe-linkcheck/1.0"
 MAX_REDIRECTS = 10
@@ -158,6 +159,7 @@ class _Checker:
         self.queue: deque[str] = deque()
         self.results: dict[str, _Outcome] = {}
         self.busy: Counter[str] = Counter()  # requests in flight per host
+        self.total = 0
 
     def run(self, urls: Sequence[str]) -> dict[str, _Outcome]:
         # Interleave hosts, so that a host with many links does not hold up the others.
@@ -165,6 +167,8 @@ class _Checker:
         for url in urls:
             by_host.setdefault(_host(url), []).append(url)
         self.queue.extend(u for row in zip_longest(*by_host.values()) for u in row if u)
+        self.total = len(urls)
+        PROGRESS.info("links: checking %d web addresses on %d hosts…", len(urls), len(by_host))
         for _ in range(min(self.config.concurrency, len(urls))):
             threading.Thread(target=self._work, name="reportpipe-linkcheck", daemon=True).start()
         with self.cv:
@@ -189,6 +193,14 @@ class _Checker:
             with self.cv:
                 self.results[url] = outcome
                 self.cv.notify_all()
+                done = len(self.results)
+            PROGRESS.info(
+                "links: %d of %d web addresses answered (%s)",
+                done,
+                self.total,
+                url,
+                extra={"transient": True},
+            )
 
     def _check(self, url: str) -> _Outcome:
         """Follows redirects; raises the last failure when no answer came."""

@@ -70,7 +70,26 @@ class _ProjectLoader(jinja2.BaseLoader):
         return source, str(path), lambda: False
 
 
+#: One environment per project and set of template overrides, so that a process that
+#: renders again (the preview) reuses compiled templates; Jinja recompiles a template
+#: whose file changed, and a new or removed override gives a new environment.
+_ENVIRONMENTS: dict[tuple[str, tuple[tuple[str, int], ...]], jinja2.Environment] = {}
+
+
 def _environment(project: Project) -> jinja2.Environment:
+    overrides: tuple[tuple[str, int], ...] = ()
+    if project.templates.is_dir():
+        overrides = tuple(
+            (str(p), p.lstat().st_mtime_ns) for p in sorted(project.templates.rglob("*"))
+        )
+    key = (str(project.root), overrides)
+    if key not in _ENVIRONMENTS:
+        _ENVIRONMENTS.clear()  # one project at a time is usual: keep memory flat
+        _ENVIRONMENTS[key] = _new_environment(project)
+    return _ENVIRONMENTS[key]
+
+
+def _new_environment(project: Project) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=_ProjectLoader(project),
         # HTML templates escape what they insert; plain-text ones (letters) do not.
