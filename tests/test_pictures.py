@@ -25,14 +25,14 @@ EXTERNAL = (
 def test_a_plain_svg_passes(tmp_path: Path) -> None:
     path = tmp_path / "ok.svg"
     path.write_text(SVG.format('<rect width="5" height="5"/>'), encoding="utf-8")
-    assert picture_problem(path) is None
+    assert picture_problem(path, [tmp_path]) is None
 
 
 @pytest.mark.parametrize("content", [LAUGHS, EXTERNAL], ids=["billion-laughs", "external-entity"])
 def test_entities_are_refused(tmp_path: Path, content: str) -> None:
     path = tmp_path / "bad.svg"
     path.write_text(content, encoding="utf-8")
-    problem = picture_problem(path)
+    problem = picture_problem(path, [tmp_path])
     assert problem is not None
     assert problem.startswith("an SVG file must not declare entities or load external ones")
 
@@ -40,7 +40,9 @@ def test_entities_are_refused(tmp_path: Path, content: str) -> None:
 def test_malformed_and_foreign_xml_are_refused(tmp_path: Path) -> None:
     broken = tmp_path / "broken.svg"
     broken.write_text("<svg><g></svg>", encoding="utf-8")
-    assert (picture_problem(broken) or "").startswith("not a well-formed SVG file")
+    assert (picture_problem(broken, [tmp_path]) or "").startswith("not a well-formed SVG file")
     html = tmp_path / "page.svg"
     html.write_text("<html/>", encoding="utf-8")
-    assert picture_problem(html) == "an SVG file must have <svg> as its root, not <html>"
+    assert (
+        picture_problem(html, [tmp_path]) == "an SVG file must have <svg> as its root, not <html>"
+    )

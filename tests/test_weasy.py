@@ -14,10 +14,10 @@ import weasyprint
 import weasyprint.pdf.fonts
 from fontTools.ttLib import TTFont
 
-from conftest import REPO, Built, run_cli
+from conftest import THEME, Built, run_cli
 from reportpipe import weasy
 
-FONT = REPO / "styles" / "fonts" / "SourceSans3-Regular.otf"
+FONT = THEME / "fonts" / "SourceSans3-Regular.otf"
 
 
 def test_the_patch_holds_only_inside_and_is_undone_after_an_error() -> None:
