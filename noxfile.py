@@ -192,3 +192,11 @@ def schema(session: nox.Session) -> None:
         "from pathlib import Path; from reportpipe.schema import write_schemas; "
         "print(*write_schemas(Path('schema')), sep='\\n')",
     )
+
+
+@nox.session(default=False)
+def mutants(session: nox.Session) -> None:
+    """Mutation testing of the promise-carrying modules with cosmic-ray; report in
+    build/mutants/ (arguments: module names from mutants/config.toml, default all)."""
+    install(session, "test", "mutants")
+    session.run("python", "mutants/run.py", *session.posargs)
