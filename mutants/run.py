@@ -96,7 +96,9 @@ def _run_module(name: str, spec: dict[str, Any], config: dict[str, Any]) -> Scor
         check=True,
         capture_output=True,
     )
-    print(f"mutants: {name}: running {spec['tests']}", flush=True)
+    print(f"mutants: {name}: baseline, then each mutant against {spec['tests']}", flush=True)
+    # the tests must pass on the unmutated copy, or every mutant would count as killed
+    _cosmic("baseline", str(cfg), cwd=work, env=env)
     _cosmic("exec", str(cfg), str(session), cwd=work, env=env)
     return _score(name, _cosmic("dump", str(session), cwd=work, env=env), work, config)
 
