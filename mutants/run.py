@@ -12,6 +12,7 @@ Exit status 1 when a module scores below the target.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -103,8 +104,27 @@ def _run_module(name: str, spec: dict[str, Any], config: dict[str, Any]) -> Scor
     return _score(name, _cosmic("dump", str(session), cwd=work, env=env), work, config)
 
 
+def _signature_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Where the annotations of functions' parameters and returns are: the modules postpone
+    annotations (PEP 563), so a mutant inside one (`str | None` -> `str + None`) is never
+    evaluated and cannot be told apart."""
+    spans = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            args = node.args
+            every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+            notes = [a.annotation for a in every if a is not None and a.annotation is not None]
+            for note in [*notes, node.returns]:
+                if note is not None and note.end_lineno is not None:
+                    spans.append(
+                        ((note.lineno, note.col_offset), (note.end_lineno, note.end_col_offset or 0))
+                    )
+    return spans
+
+
 def _score(name: str, dump: str, work: Path, config: dict[str, Any]) -> Score:
-    lines = (work / "src" / "reportpipe" / f"{name}.py").read_text("utf-8").splitlines()
+    source = (work / "src" / "reportpipe" / f"{name}.py").read_text("utf-8")
+    lines, annotations = source.splitlines(), _signature_spans(source)
     equivalent = {
         (e["operator"], e["line"].strip()): e["reason"]
         for e in config.get("equivalent", [])
@@ -129,6 +149,9 @@ def _score(name: str, dump: str, work: Path, config: dict[str, Any]) -> Score:
             score.killed += 1
         elif outcome == "survived":
             reason = equivalent.get((mutation["operator_name"], text))
+            position = tuple(mutation["start_pos"])
+            if reason is None and any(a <= position < b for a, b in annotations):
+                reason = "a type annotation of a function, never evaluated (postponed annotations)"
             if reason is None:
                 score.survived.append(label)
             else:

@@ -26,6 +26,9 @@ def test_plain_templates_pass(template: str) -> None:
         ("{creator.upper}", f"{{creator.upper}} is not a field of a picture; {USE}"),
         ("{creator[0]}", f"{{creator[0]}} is not a field of a picture; {USE}"),
         ("ok {creator} then {x}", f"{{x}} is not a field of a picture; {USE}"),
+        # literal braces come out of the parser as pieces without a field: keep looking
+        ("{{lit}} {x}", f"{{x}} is not a field of a picture; {USE}"),
+        ("{{ {creator!r}", f"{{creator!r}}: conversions and format specs are not allowed; {USE}"),
         ("{creator!r}", f"{{creator!r}}: conversions and format specs are not allowed; {USE}"),
         ("{creator:>9}", f"{{creator:>9}}: conversions and format specs are not allowed; {USE}"),
         ("{licence!s:>3}", f"{{licence!s}}: conversions and format specs are not allowed; {USE}"),
