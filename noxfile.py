@@ -114,8 +114,8 @@ def validate(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Check formatting, lint rules and types."""
     install(session, "lint")
-    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
-    session.run("ruff", "check", "src", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py", "mutants")
+    session.run("ruff", "check", "src", "tests", "noxfile.py", "mutants")
     session.run("mypy")
 
 

@@ -117,7 +117,10 @@ def _signature_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]
             for note in [*notes, node.returns]:
                 if note is not None and note.end_lineno is not None:
                     spans.append(
-                        ((note.lineno, note.col_offset), (note.end_lineno, note.end_col_offset or 0))
+                        (
+                            (note.lineno, note.col_offset),
+                            (note.end_lineno, note.end_col_offset or 0),
+                        )
                     )
     return spans
 
@@ -139,7 +142,9 @@ def _score(name: str, dump: str, work: Path, config: dict[str, Any]) -> Score:
         mutation = item["mutations"][0]
         line_no = mutation["start_pos"][0]
         text = lines[line_no - 1].strip()
-        label = f"{name}.py:{line_no}: {mutation['operator_name']} #{mutation['occurrence']}: {text}"
+        label = (
+            f"{name}.py:{line_no}: {mutation['operator_name']} #{mutation['occurrence']}: {text}"
+        )
         outcome = result.get("test_outcome")
         if result.get("worker_outcome") != "normal":
             if result.get("worker_outcome") == "skipped":

@@ -34,7 +34,9 @@ def _resolve(reference: str) -> ResolvedImage | None:
 def test_a_link_that_is_not_web_mail_or_anchor_is_an_error_at_its_line(
     source: str, href: str, line: int
 ) -> None:
-    fragment = render_markdown(f"# Rubrik\n\n{source}\n", shown="source/x.md", resolve_image=_resolve)
+    fragment = render_markdown(
+        f"# Rubrik\n\n{source}\n", shown="source/x.md", resolve_image=_resolve
+    )
     assert [str(f) for f in fragment.findings] == [
         f"source/x.md:{line}: error: link 'planen' leads to {href!r}; {RULE}"
     ]

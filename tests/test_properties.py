@@ -15,7 +15,6 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from markupsafe import escape
 
 from conftest import REPO, copy_project
@@ -144,7 +143,9 @@ def _leaves(data: object, path: tuple[object, ...] = ()) -> list[tuple[object, .
 @settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(name=st.sampled_from(FILES[:3]), value=st.one_of(st.text(max_size=20), scalars), data=st.data())
+@given(
+    name=st.sampled_from(FILES[:3]), value=st.one_of(st.text(max_size=20), scalars), data=st.data()
+)
 def test_one_shipped_text_replaced_by_any_value_is_held_as_written_or_reported(
     tmp_path: Path, name: str, value: object, data: st.DataObject
 ) -> None:
@@ -168,10 +169,10 @@ def test_one_shipped_text_replaced_by_any_value_is_held_as_written_or_reported(
 
 PLACES = ("top-left", "top-right", "bottom-left", "bottom-right", "center", "outside")
 SHIPPED = yaml.safe_load((REPO / "source" / "scenarios.yaml").read_text("utf-8"))
-PICTURES = sorted(yaml.safe_load((REPO / "source" / "pictures.yaml").read_text("utf-8"))["pictures"])
-words = st.text(
-    alphabet=st.sampled_from("abcdefgåäöABCÅÄÖ0123456789&<>–"), min_size=1, max_size=12
+PICTURES = sorted(
+    yaml.safe_load((REPO / "source" / "pictures.yaml").read_text("utf-8"))["pictures"]
 )
+words = st.text(alphabet=st.sampled_from("abcdefgåäöABCÅÄÖ0123456789&<>–"), min_size=1, max_size=12)
 phrases = st.lists(words, min_size=1, max_size=4).map(" ".join)
 
 
@@ -254,7 +255,12 @@ def test_generated_valid_scenarios_load_as_written_and_are_shown(
             **(
                 {
                     "groups": [
-                        {"id": g.id, "title": g.title, "picture": g.picture, "points": list(g.points)}
+                        {
+                            "id": g.id,
+                            "title": g.title,
+                            "picture": g.picture,
+                            "points": list(g.points),
+                        }
                         for g in s.groups
                     ]
                 }
@@ -319,7 +325,8 @@ def test_generated_scenarios_with_one_fault_are_refused_at_its_line(
         # a file whose only scenario is faulty also hears that the list is empty
         assert others == [] or (
             len(scenarios) == 1
-            and others == [
+            and others
+            == [
                 f"source/scenarios.yaml:{lines.index('scenarios:') + 1}: error: scenarios: "
                 "tuple should have at least 1 item after validation, not 0"
             ]
