@@ -30,6 +30,8 @@ def test_build_settings_are_sorted_editions_and_strictness() -> None:
         "screen",
         "strict=False",
     ]
+    with pytest.raises(TypeError):
+        build_settings(None, True)  # type: ignore[misc]  # strictness is named, always
 
 
 def test_the_digest_is_stable_and_covers_options_versions_and_the_lock(
@@ -80,8 +82,14 @@ def test_record_then_up_to_date_lists_the_intact_outputs(project: Project) -> No
     }
     assert up_to_date(project, "d1") == sorted(outputs)
     assert up_to_date(project, "d2") is None
-    (project.build / "b.pdf").write_bytes(b"%PDF changed")
-    assert up_to_date(project, "d1") is None
+    recorded = hashlib.sha256(b"%PDF b").hexdigest()
+    # a changed output is noticed whichever way its digest compares with the recorded one
+    changed = [f"%PDF changed {n}".encode() for n in range(64)]
+    lower = next(d for d in changed if hashlib.sha256(d).hexdigest() < recorded)
+    higher = next(d for d in changed if hashlib.sha256(d).hexdigest() > recorded)
+    for data in (lower, higher):
+        (project.build / "b.pdf").write_bytes(data)
+        assert up_to_date(project, "d1") is None
     (project.build / "b.pdf").unlink()
     assert up_to_date(project, "d1") is None
 
