@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ class Score:
     equivalent: list[str] = field(default_factory=list)
     survived: list[str] = field(default_factory=list)
     other: int = 0  # incompetent mutants (the mutated code does not even run)
+    seconds: float = 0.0
 
     @property
     def counted(self) -> int:
@@ -168,11 +170,14 @@ def _score(name: str, dump: str, work: Path, config: dict[str, Any]) -> Score:
 
 def _report(scores: list[Score], target: float) -> str:
     out = ["# Mutation scores", ""]
-    out += ["| module | killed | survived | equivalent | incompetent | score |", "|---" * 6 + "|"]
+    out += [
+        "| module | killed | survived | equivalent | incompetent | score | minutes |",
+        "|---" * 7 + "|",
+    ]
     for s in scores:
         out.append(
             f"| {s.module} | {s.killed} | {len(s.survived)} | {len(s.equivalent)} "
-            f"| {s.other} | {s.ratio:.0%} |"
+            f"| {s.other} | {s.ratio:.0%} | {s.seconds / 60:.1f} |"
         )
     out += ["", f"Target: {target:.0%} of the non-equivalent mutants killed in each module.", ""]
     for s in scores:
@@ -194,11 +199,14 @@ def main(argv: list[str]) -> int:
     target = float(config.get("target", 0.9))
     scores = []
     for name in names:
+        started = time.monotonic()
         score = _run_module(name, modules[name], config)
+        score.seconds = time.monotonic() - started
         scores.append(score)
         print(
             f"mutants: {name}: {score.ratio:.0%} killed ({score.killed} of {score.counted}; "
-            f"{len(score.equivalent)} equivalent, {score.other} incompetent)",
+            f"{len(score.equivalent)} equivalent, {score.other} incompetent; "
+            f"{score.seconds / 60:.1f} min)",
             flush=True,
         )
     report = _report(scores, target)
