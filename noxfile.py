@@ -114,8 +114,8 @@ def validate(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Check formatting, lint rules and types."""
     install(session, "lint")
-    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py")
-    session.run("ruff", "check", "src", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py", "mutants")
+    session.run("ruff", "check", "src", "tests", "noxfile.py", "mutants")
     session.run("mypy")
 
 
@@ -223,3 +223,11 @@ def validate_web(session: nox.Session) -> None:
     session.run("reportpipe", "build")
     session.run("reportpipe", "validate-web", "--install-tools", *session.posargs)
     session.run("pytest", "-q", "-m", "browser", env={"REPORTPIPE_BROWSER_TESTS": "required"})
+
+
+@nox.session(default=False)
+def mutants(session: nox.Session) -> None:
+    """Mutation testing of the promise-carrying modules with cosmic-ray; report in
+    build/mutants/ (arguments: module names from mutants/config.toml, default all)."""
+    install(session, "test", "mutants")
+    session.run("python", "mutants/run.py", *session.posargs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import REPO, MakeProject
@@ -148,10 +150,7 @@ def test_editions_must_be_newest_first(make_project: MakeProject) -> None:
     assert any("editions: list them newest first" in e for e in errors)
 
 
-def test_project_paths_refuse_escapes(tmp_path: object) -> None:
-    from pathlib import Path
-
-    assert isinstance(tmp_path, Path)
+def test_project_paths_refuse_escapes(tmp_path: Path) -> None:
     (tmp_path / "source").mkdir()
     (tmp_path / "outside.txt").write_text("x")
     project = Project(tmp_path.resolve() / "p")

@@ -91,8 +91,12 @@ def test_a_changed_or_missing_output_rebuilds(project: Path) -> None:
 
 
 def test_force_rebuilds(project: Path) -> None:
+    pdf = project / "build" / f"{SLUG}-{VERSION}.pdf"
+    before = pdf.stat().st_ino  # intact and current: only --force rewrites it
     result = run_cli("build", "--edition", "screen", "--force", "--project", str(project))
+    assert result.code == 0, result.err
     assert UP_TO_DATE not in result.out and "rendering" in result.out
+    assert pdf.stat().st_ino != before and pdf.read_bytes().startswith(b"%PDF-1.7")
 
 
 def test_fonts_subset_afresh_give_the_same_bytes_and_no_cache(project: Path) -> None:

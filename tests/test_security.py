@@ -114,7 +114,9 @@ def test_raw_html_is_rendered_as_text(make_project: MakeProject) -> None:
     assert result.code == 0, result.err
     html = (root / "build" / "html" / f"{SLUG}-{VERSION}.html").read_text("utf-8")
     assert "<script>" not in html and "<iframe" not in html and "<object" not in html
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html or "&lt;script&gt;" in html
+    # shown as the text the author wrote (with the report's typographic quotes)
+    assert "<p>&lt;script&gt;alert(’x’)&lt;/script&gt;</p>" in html
+    assert "<p>&lt;iframe src=”file:///etc/passwd”&gt;&lt;/iframe&gt; och &lt;object" in html
 
 
 def test_kill_9_in_the_middle_of_a_build_keeps_the_previous_outputs(built_copy: Built) -> None:

@@ -1,0 +1,222 @@
+"""Mutation testing of the modules that carry the README's promises (`nox -s mutants`).
+
+For each module named in mutants/config.toml (or only those given as arguments), a copy
+of the project is made under build/mutants/work/NAME, cosmic-ray mutates the copy's
+src/reportpipe/NAME.py one small change at a time and runs only the tests mapped to that
+module against each mutant (PYTHONPATH points at the copy, so CLI subprocesses see the
+mutant too). A mutant the tests do not notice survives; survivors listed as equivalent
+in the config are left out of the score. The report goes to build/mutants/report.md
+(and report.json, one session database per module); the score per module is printed.
+Exit status 1 when a module scores below the target.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "build" / "mutants"
+SKIP = {".git", ".nox", "build", ".hypothesis", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+
+
+@dataclass
+class Score:
+    module: str
+    killed: int = 0
+    equivalent: list[str] = field(default_factory=list)
+    survived: list[str] = field(default_factory=list)
+    other: int = 0  # incompetent mutants (the mutated code does not even run)
+    seconds: float = 0.0
+
+    @property
+    def counted(self) -> int:
+        return self.killed + len(self.survived)
+
+    @property
+    def ratio(self) -> float:
+        return self.killed / self.counted if self.counted else 1.0
+
+
+def _copy_project(target: Path) -> None:
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(
+        REPO,
+        target,
+        ignore=lambda folder, names: [
+            n for n in names if n in SKIP or n == "__pycache__" or n.endswith(".egg-info")
+        ],
+    )
+
+
+def _cosmic(*args: str, cwd: Path, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "cosmic_ray.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.exit(f"cosmic-ray {args[0]} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def _run_module(name: str, spec: dict[str, Any], config: dict[str, Any]) -> Score:
+    work = OUT / "work" / name
+    _copy_project(work)
+    tests = " ".join(spec["tests"])
+    exclude = json.dumps(config.get("exclude-operators", []))
+    cfg = OUT / f"{name}.toml"
+    cfg.write_text(
+        "[cosmic-ray]\n"
+        f'module-path = "src/reportpipe/{name}.py"\n'
+        f"timeout = {float(spec.get('timeout', 300))}\n"
+        "excluded-modules = []\n"
+        f'test-command = "{sys.executable} -m pytest -x -q -p no:cacheprovider {tests}"\n'
+        '[cosmic-ray.distributor]\nname = "local"\n'
+        f"[cosmic-ray.filters.operators-filter]\nexclude-operators = {exclude}\n",
+        encoding="utf-8",
+    )
+    session = OUT / f"{name}.sqlite"
+    session.unlink(missing_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(work / "src"), "PYTHONWARNINGS": "ignore"}
+    _cosmic("init", str(cfg), str(session), cwd=work, env=env)
+    subprocess.run(
+        [sys.executable, "-m", "cosmic_ray.tools.filters.operators_filter", str(session), str(cfg)],
+        cwd=work,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    print(f"mutants: {name}: baseline, then each mutant against {spec['tests']}", flush=True)
+    # the tests must pass on the unmutated copy, or every mutant would count as killed
+    _cosmic("baseline", str(cfg), cwd=work, env=env)
+    _cosmic("exec", str(cfg), str(session), cwd=work, env=env)
+    return _score(name, _cosmic("dump", str(session), cwd=work, env=env), work, config)
+
+
+def _signature_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Where the annotations of functions' parameters and returns are: the modules postpone
+    annotations (PEP 563), so a mutant inside one (`str | None` -> `str + None`) is never
+    evaluated and cannot be told apart."""
+    spans = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            args = node.args
+            every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+            notes = [a.annotation for a in every if a is not None and a.annotation is not None]
+            for note in [*notes, node.returns]:
+                if note is not None and note.end_lineno is not None:
+                    spans.append(
+                        (
+                            (note.lineno, note.col_offset),
+                            (note.end_lineno, note.end_col_offset or 0),
+                        )
+                    )
+    return spans
+
+
+def _score(name: str, dump: str, work: Path, config: dict[str, Any]) -> Score:
+    source = (work / "src" / "reportpipe" / f"{name}.py").read_text("utf-8")
+    lines, annotations = source.splitlines(), _signature_spans(source)
+    equivalent = {
+        (e["operator"], e["line"].strip()): e["reason"]
+        for e in config.get("equivalent", [])
+        if e["module"] == name
+    }
+    score = Score(name)
+    for row in dump.splitlines():
+        item, result = json.loads(row)
+        if result is None:
+            score.other += 1
+            continue
+        mutation = item["mutations"][0]
+        line_no = mutation["start_pos"][0]
+        text = lines[line_no - 1].strip()
+        label = (
+            f"{name}.py:{line_no}: {mutation['operator_name']} #{mutation['occurrence']}: {text}"
+        )
+        outcome = result.get("test_outcome")
+        if result.get("worker_outcome") != "normal":
+            if result.get("worker_outcome") == "skipped":
+                continue
+            score.other += 1
+        elif outcome == "killed":
+            score.killed += 1
+        elif outcome == "survived":
+            reason = equivalent.get((mutation["operator_name"], text))
+            position = tuple(mutation["start_pos"])
+            if reason is None and any(a <= position < b for a, b in annotations):
+                reason = "a type annotation of a function, never evaluated (postponed annotations)"
+            if reason is None:
+                score.survived.append(label)
+            else:
+                score.equivalent.append(f"{label}  (equivalent: {reason})")
+        else:
+            score.other += 1
+    return score
+
+
+def _report(scores: list[Score], target: float) -> str:
+    out = ["# Mutation scores", ""]
+    out += [
+        "| module | killed | survived | equivalent | incompetent | score | minutes |",
+        "|---" * 7 + "|",
+    ]
+    for s in scores:
+        out.append(
+            f"| {s.module} | {s.killed} | {len(s.survived)} | {len(s.equivalent)} "
+            f"| {s.other} | {s.ratio:.0%} | {s.seconds / 60:.1f} |"
+        )
+    out += ["", f"Target: {target:.0%} of the non-equivalent mutants killed in each module.", ""]
+    for s in scores:
+        for title, rows in (("Survivors", s.survived), ("Equivalent", s.equivalent)):
+            if rows:
+                out += [f"## {title}: {s.module}", "", *(f"- `{r}`" for r in rows), ""]
+    return "\n".join(out)
+
+
+def main(argv: list[str]) -> int:
+    config = tomllib.loads((REPO / "mutants" / "config.toml").read_text("utf-8"))
+    modules: dict[str, Any] = config["modules"]
+    names = argv or list(modules)
+    unknown = [n for n in names if n not in modules]
+    if unknown:
+        print(f"mutants: unknown module(s) {', '.join(unknown)}; known: {', '.join(modules)}")
+        return 2
+    OUT.mkdir(parents=True, exist_ok=True)
+    target = float(config.get("target", 0.9))
+    scores = []
+    for name in names:
+        started = time.monotonic()
+        score = _run_module(name, modules[name], config)
+        score.seconds = time.monotonic() - started
+        scores.append(score)
+        print(
+            f"mutants: {name}: {score.ratio:.0%} killed ({score.killed} of {score.counted}; "
+            f"{len(score.equivalent)} equivalent, {score.other} incompetent; "
+            f"{score.seconds / 60:.1f} min)",
+            flush=True,
+        )
+    report = _report(scores, target)
+    (OUT / "report.md").write_text(report, encoding="utf-8")
+    (OUT / "report.json").write_text(
+        json.dumps([s.__dict__ | {"score": s.ratio} for s in scores], indent=1), "utf-8"
+    )
+    print(report)
+    return 0 if all(s.ratio >= target for s in scores) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,102 @@
+"""The credits check notices each single missing credit mark, and a licence that looks
+like an SPDX identifier but is not on the allowed list. The HTML is the real rendered
+page with one mark taken out, so each test changes exactly one thing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_project
+from reportpipe.checkconfig import load_checks_config
+from reportpipe.content import load_report
+from reportpipe.credits import CreditReport, check_credits
+from reportpipe.editions import render_document
+from reportpipe.project import Project, open_project
+
+LOKET = "images/loket.svg"
+
+
+@dataclass(frozen=True)
+class Shown:
+    root: Path
+    project: Project
+    html: str
+
+
+@pytest.fixture(scope="module")
+def shown(tmp_path_factory: pytest.TempPathFactory) -> Shown:
+    """The shipped project with the locomotive shown twice: in its scenario group and in
+    the introduction."""
+    root = copy_project(tmp_path_factory.mktemp("credits") / "p")
+    (root / "source" / "intro.md").write_text(
+        f"# Inledning\n\nText.\n\n![Ett lok]({LOKET})\n", "utf-8"
+    )
+    project = open_project(root)
+    html, _ = render_document(project, load_report(project).report)
+    return Shown(root, project, html)
+
+
+def _check(shown: Shown, html: str) -> CreditReport:
+    project = open_project(shown.root)
+    report = load_report(project).report
+    config = load_checks_config(project).credits
+    return check_credits(project, report, html, config=config)
+
+
+def _scenario_line() -> int:
+    text = (Path(__file__).parent.parent / "source" / "scenarios.yaml").read_text("utf-8")
+    return next(n for n, line in enumerate(text.splitlines(), 1) if LOKET in line)
+
+
+def test_the_unchanged_page_is_clean(shown: Shown) -> None:
+    result = _check(shown, shown.html)
+    assert (result.findings, result.pictures) == ((), 8)
+
+
+def test_one_row_missing_from_the_credits_page_is_reported(shown: Shown) -> None:
+    row = f'<tr data-credit-for="{LOKET}">'
+    assert shown.html.count(row) == 1
+    result = _check(shown, shown.html.replace(row, "<tr>"))
+    assert [str(f) for f in result.findings] == [
+        f"source/scenarios.yaml:{_scenario_line()}: error: picture '{LOKET}' is missing from "
+        "the picture-credits list"
+    ]
+
+
+def test_a_picture_shown_twice_needs_its_credit_under_each_use(shown: Shown) -> None:
+    caption = f'<figcaption class="credit" data-credit-for="{LOKET}">'
+    assert shown.html.count(caption) == 2
+    first = shown.html.index(caption)
+    for at in (first, shown.html.index(caption, first + 1)):  # drop one, then the other
+        html = shown.html[:at] + '<figcaption class="credit">' + shown.html[at + len(caption) :]
+        assert html.count(caption) == 1
+        result = _check(shown, html)
+        assert [str(f) for f in result.findings] == [
+            f"source/scenarios.yaml:{_scenario_line()}: error: picture '{LOKET}' has no "
+            "credit printed under it"
+        ]
+
+
+@pytest.mark.parametrize("licence", ["CC-BY-NC-4.0", "CC-BY-ND-4.0", "cc0-1.0", "CC0"])
+def test_an_spdx_looking_licence_off_the_allowed_list_is_refused(
+    shown: Shown, licence: str
+) -> None:
+    path = shown.root / "source" / "pictures.yaml"
+    original = path.read_text("utf-8")
+    lines = original.splitlines(keepends=True)
+    at = lines.index(f"  {LOKET}:\n")
+    number = next(n for n in range(at, len(lines)) if lines[n].startswith("    licence:")) + 1
+    lines[number - 1] = f"    licence: {licence}\n"
+    path.write_text("".join(lines), "utf-8")
+    try:
+        result = _check(shown, shown.html)
+    finally:
+        path.write_text(original, "utf-8")
+    allowed = ", ".join(load_checks_config(shown.project).credits.licences)
+    assert [str(f) for f in result.findings] == [
+        f"source/pictures.yaml:{number}: error: {LOKET}: licence {licence!r} is not an allowed "
+        f"SPDX identifier ({allowed}) nor 'used-with-permission'"
+    ]
