@@ -87,10 +87,10 @@ def run_cli_process(*args: str, cwd: Path | None = None) -> CliResult:
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
-def copy_project(target: Path) -> Path:
+def copy_project(target: Path, *, archive: bool = False) -> Path:
     """A copy of the shipped project (content and its few style overrides), without
-    build outputs."""
-    for part in ("source", "styles"):
+    build outputs; with `archive`, also the committed archive/ (1.0.0)."""
+    for part in ("source", "styles", *(["archive"] if archive else [])):
         shutil.copytree(REPO / part, target / part)
     return target
 

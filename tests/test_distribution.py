@@ -7,7 +7,6 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import shutil
 import socket
 from collections.abc import Iterator
 from email.message import Message
@@ -18,7 +17,7 @@ import pytest
 import yaml
 from aiosmtpd.controller import Controller
 
-from conftest import REPO, SLUG, run_cli
+from conftest import REPO, SLUG, copy_project, run_cli
 
 VERSION = "1.0.0"
 RECIPIENTS = [
@@ -82,10 +81,7 @@ def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A project with the committed 1.0.0 archive and the sample recipients."""
-    root = tmp_path / "p"
-    for part in ("source", "styles", "archive"):
-        shutil.copytree(REPO / part, root / part)
-    return root
+    return copy_project(tmp_path / "p", archive=True)
 
 
 def _attachment(message: Message) -> tuple[str, bytes]:

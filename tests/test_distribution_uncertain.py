@@ -5,7 +5,6 @@ SMTP servers on 127.0.0.1 that misbehave on purpose."""
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import socketserver
 import threading
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, run_cli
+from conftest import REPO, copy_project, run_cli
 
 VERSION = "1.0.0"
 RECIPIENTS = [
@@ -103,10 +102,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = tmp_path / "p"
-    for part in ("source", "styles", "archive"):
-        shutil.copytree(REPO / part, root / part)
-    return root
+    return copy_project(tmp_path / "p", archive=True)
 
 
 def _ledger(root: Path) -> list[dict[str, str]]:
