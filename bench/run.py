@@ -45,10 +45,11 @@ import reportpipe.editions  # noqa: E402 - after the path is set
 from reportpipe.cli import main  # noqa: E402
 
 
-def copy_project(target: Path, scale: int) -> Path:
-    """The shipped project, with `scale` times its groups, pictures and chapters."""
+def copy_project(target: Path, scale: int, *, origin: Path = REPO) -> Path:
+    """The shipped project (of `origin`), with `scale` times its groups, pictures and
+    chapters."""
     for part in ("source", "styles"):
-        shutil.copytree(REPO / part, target / part)
+        shutil.copytree(origin / part, target / part)
     if scale == 1:
         return target
     source = target / "source"
@@ -270,9 +271,11 @@ BASELINE = "889634b"
 
 
 def baseline_engine(ref: str, target: Path) -> Path:
-    """The `src/` folder of commit `ref` of this repository, unpacked into `target`."""
+    """The `src/` folder of commit `ref` of this repository, unpacked into `target` with
+    that commit's `source/` and `styles/` beside it: an older engine builds the shipped
+    report as it stood then (the same words; the look was not packaged yet)."""
     archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", "--format=tar", ref, "src"],
+        ["git", "-C", str(REPO), "archive", "--format=tar", ref, "src", "source", "styles"],
         check=True,
         capture_output=True,
     ).stdout
@@ -295,11 +298,12 @@ sys.exit(code)
 
 def first_build(engine: Path) -> tuple[float, float]:
     """Wall time of `reportpipe build` (both editions, in parallel as by default) of a
-    fresh copy of the shipped report with the engine code in `engine`: the whole process
-    (interpreter start and imports included), and the build after start-up."""
+    fresh copy of the shipped report (as it stands beside `engine`'s src/) with the
+    engine code in `engine`: the whole process (interpreter start and imports
+    included), and the build after start-up."""
     env = {**os.environ, "PYTHONPATH": str(engine), "PYTHONWARNINGS": "ignore"}
     with tempfile.TemporaryDirectory() as tmp:
-        root = copy_project(Path(tmp) / "p", 1)
+        root = copy_project(Path(tmp) / "p", 1, origin=engine.parent)
         command = [sys.executable, "-P", "-c", _TIMED_BUILD, str(root)]
         started = time.perf_counter()
         done = subprocess.run(command, check=True, capture_output=True, text=True, env=env, cwd=tmp)
