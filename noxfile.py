@@ -186,7 +186,7 @@ def dist(session: nox.Session) -> None:
 @nox.session(default=False, reuse_venv=False)
 def lock(session: nox.Session) -> None:
     """Re-resolve dependencies to the newest allowed versions and rewrite constraints.txt."""
-    session.install("-e", ".[test,lint,dist]")
+    session.install("-e", ".[test,lint,dist,preview,mutants]")
     frozen = session.run("pip", "freeze", "--exclude", "reportpipe", silent=True)
     header = (
         "# Pinned dependencies: every nox session installs with '-c constraints.txt', so an\n"

@@ -12,6 +12,7 @@ Exit status 1 when a module scores below the target.
 
 from __future__ import annotations
 
+import argparse
 import ast
 import json
 import os
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,25 +74,90 @@ def _cosmic(*args: str, cwd: Path, env: dict[str, str]) -> str:
     return done.stdout
 
 
+def _coverage_map(name: str, spec: dict[str, Any], work: Path, env: dict[str, str]) -> float:
+    """Run the module's tests once under coverage, each test in its own context, and
+    write which tests run each line of the module (build/mutants/NAME.lines.json).
+    Returns the seconds the run took (the mutants' timeout is a multiple of it)."""
+    data = OUT / f"{name}.coverage"
+    data.unlink(missing_ok=True)
+    started = time.monotonic()
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "coverage", "run", f"--data-file={data}",
+            f"--source={work / 'src' / 'reportpipe'}", "-m", "pytest", "-q",
+            "-p", "no:cacheprovider", "-p", "contexts", *spec["tests"],
+        ],
+        cwd=work,
+        env={**env, "PYTHONPATH": f"{work / 'src'}{os.pathsep}{REPO / 'mutants'}"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    seconds = time.monotonic() - started
+    if done.returncode != 0:
+        sys.exit(f"mutants: {name}: the tests fail unmutated:\n{done.stdout[-3000:]}")
+    import coverage  # the mutants extra
+
+    measured = coverage.CoverageData(basename=str(data))
+    measured.read()
+    module = str(work / "src" / "reportpipe" / f"{name}.py")
+    by_line = measured.contexts_by_lineno(module)
+    lines = {str(n): sorted(c for c in tests if c) for n, tests in by_line.items()}
+    (OUT / f"{name}.lines.json").write_text(json.dumps(lines), "utf-8")
+    return seconds
+
+
+def _skip_annotations(session: Path, work: Path, name: str) -> None:
+    """Mark the mutants inside functions' type annotations as skipped before they run:
+    they are never evaluated (see _signature_spans), so running them only costs time."""
+    from cosmic_ray.work_db import use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    spans = _signature_spans((work / "src" / "reportpipe" / f"{name}.py").read_text("utf-8"))
+    with use_db(str(session)) as db:
+        for item in list(db.pending_work_items):
+            start = tuple(item.mutations[0].start_pos)
+            if any(a <= start < b for a, b in spans):
+                db.set_result(
+                    item.job_id,
+                    WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output=ANNOTATION),
+                )
+
+
+ANNOTATION = "a type annotation of a function, never evaluated (postponed annotations)"
+
+
 def _run_module(name: str, spec: dict[str, Any], config: dict[str, Any]) -> Score:
     work = OUT / "work" / name
     _copy_project(work)
-    tests = " ".join(spec["tests"])
+    module = f"src/reportpipe/{name}.py"
+    original = OUT / f"{name}.original.py"
+    shutil.copyfile(work / module, original)
+    env = {**os.environ, "PYTHONPATH": str(work / "src"), "PYTHONWARNINGS": "ignore"}
+    # compiled once, so a mutant's test run compiles only the mutated module
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "src"], cwd=work, check=True)
+    print(f"mutants: {name}: which of {spec['tests']} run each line…", flush=True)
+    baseline = _coverage_map(name, spec, work, env)
+    command = " ".join(
+        [
+            sys.executable, str(REPO / "mutants" / "select_tests.py"), module, str(original),
+            str(OUT / f"{name}.lines.json"), *spec["tests"],
+        ]
+    )  # fmt: skip
     exclude = json.dumps(config.get("exclude-operators", []))
     cfg = OUT / f"{name}.toml"
     cfg.write_text(
         "[cosmic-ray]\n"
-        f'module-path = "src/reportpipe/{name}.py"\n'
-        f"timeout = {float(spec.get('timeout', 300))}\n"
+        f'module-path = "{module}"\n'
+        f"timeout = {float(spec.get('timeout', max(60.0, 4 * baseline)))}\n"
         "excluded-modules = []\n"
-        f'test-command = "{sys.executable} -m pytest -x -q -p no:cacheprovider {tests}"\n'
+        f"test-command = {json.dumps(command)}\n"
         '[cosmic-ray.distributor]\nname = "local"\n'
         f"[cosmic-ray.filters.operators-filter]\nexclude-operators = {exclude}\n",
         encoding="utf-8",
     )
     session = OUT / f"{name}.sqlite"
     session.unlink(missing_ok=True)
-    env = {**os.environ, "PYTHONPATH": str(work / "src"), "PYTHONWARNINGS": "ignore"}
     _cosmic("init", str(cfg), str(session), cwd=work, env=env)
     subprocess.run(
         [sys.executable, "-m", "cosmic_ray.tools.filters.operators_filter", str(session), str(cfg)],
@@ -99,9 +166,8 @@ def _run_module(name: str, spec: dict[str, Any], config: dict[str, Any]) -> Scor
         check=True,
         capture_output=True,
     )
-    print(f"mutants: {name}: baseline, then each mutant against {spec['tests']}", flush=True)
-    # the tests must pass on the unmutated copy, or every mutant would count as killed
-    _cosmic("baseline", str(cfg), cwd=work, env=env)
+    _skip_annotations(session, work, name)
+    print(f"mutants: {name}: each mutant against the tests that run its line", flush=True)
     _cosmic("exec", str(cfg), str(session), cwd=work, env=env)
     return _score(name, _cosmic("dump", str(session), cwd=work, env=env), work, config)
 
@@ -150,6 +216,8 @@ def _score(name: str, dump: str, work: Path, config: dict[str, Any]) -> Score:
         outcome = result.get("test_outcome")
         if result.get("worker_outcome") != "normal":
             if result.get("worker_outcome") == "skipped":
+                if result.get("output") == ANNOTATION:
+                    score.equivalent.append(f"{label}  (equivalent: {ANNOTATION})")
                 continue
             score.other += 1
         elif outcome == "killed":
@@ -158,7 +226,7 @@ def _score(name: str, dump: str, work: Path, config: dict[str, Any]) -> Score:
             reason = equivalent.get((mutation["operator_name"], text))
             position = tuple(mutation["start_pos"])
             if reason is None and any(a <= position < b for a, b in annotations):
-                reason = "a type annotation of a function, never evaluated (postponed annotations)"
+                reason = ANNOTATION
             if reason is None:
                 score.survived.append(label)
             else:
@@ -187,33 +255,45 @@ def _report(scores: list[Score], target: float) -> str:
     return "\n".join(out)
 
 
+def _timed(name: str, spec: dict[str, Any], config: dict[str, Any]) -> Score:
+    started = time.monotonic()
+    score = _run_module(name, spec, config)
+    score.seconds = time.monotonic() - started
+    print(
+        f"mutants: {name}: {score.ratio:.0%} killed ({score.killed} of {score.counted}; "
+        f"{len(score.equivalent)} equivalent, {score.other} incompetent; "
+        f"{score.seconds / 60:.1f} min)",
+        flush=True,
+    )
+    return score
+
+
 def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="mutants/run.py", description=__doc__)
+    parser.add_argument("modules", nargs="*", help="module names (default: all in the config)")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="modules tested at once"
+    )
+    args = parser.parse_args(argv)
     config = tomllib.loads((REPO / "mutants" / "config.toml").read_text("utf-8"))
     modules: dict[str, Any] = config["modules"]
-    names = argv or list(modules)
+    names = args.modules or list(modules)
     unknown = [n for n in names if n not in modules]
     if unknown:
         print(f"mutants: unknown module(s) {', '.join(unknown)}; known: {', '.join(modules)}")
         return 2
     OUT.mkdir(parents=True, exist_ok=True)
     target = float(config.get("target", 0.9))
-    scores = []
-    for name in names:
-        started = time.monotonic()
-        score = _run_module(name, modules[name], config)
-        score.seconds = time.monotonic() - started
-        scores.append(score)
-        print(
-            f"mutants: {name}: {score.ratio:.0%} killed ({score.killed} of {score.counted}; "
-            f"{len(score.equivalent)} equivalent, {score.other} incompetent; "
-            f"{score.seconds / 60:.1f} min)",
-            flush=True,
-        )
+    with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+        scores = list(pool.map(lambda n: _timed(n, modules[n], config), names))
     report = _report(scores, target)
+    previous = OUT / "report.json"
+    kept = {}
+    if previous.is_file() and args.modules:  # a partial run keeps the other modules' rows
+        kept = {row["module"]: row for row in json.loads(previous.read_text("utf-8"))}
+    rows = kept | {s.module: s.__dict__ | {"score": s.ratio} for s in scores}
     (OUT / "report.md").write_text(report, encoding="utf-8")
-    (OUT / "report.json").write_text(
-        json.dumps([s.__dict__ | {"score": s.ratio} for s in scores], indent=1), "utf-8"
-    )
+    previous.write_text(json.dumps(list(rows.values()), indent=1), "utf-8")
     print(report)
     return 0 if all(s.ratio >= target for s in scores) else 1
 
