@@ -39,6 +39,7 @@ class Score:
     survived: list[str] = field(default_factory=list)
     other: int = 0  # incompetent mutants (the mutated code does not even run)
     seconds: float = 0.0
+    failed: str = ""  # why the module could not be measured
 
     @property
     def counted(self) -> int:
@@ -46,6 +47,8 @@ class Score:
 
     @property
     def ratio(self) -> float:
+        if self.failed:
+            return 0.0
         return self.killed / self.counted if self.counted else 1.0
 
 
@@ -58,6 +61,11 @@ def _copy_project(target: Path) -> None:
             n for n in names if n in SKIP or n == "__pycache__" or n.endswith(".egg-info")
         ],
     )
+    # a repository of its own: the archive's tests clone the project and ask git whether
+    # the committed editions are unchanged
+    git = ["git", "-c", "user.name=mutants", "-c", "user.email=mutants@localhost"]
+    for step in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "mutants: work copy"]):
+        subprocess.run([*git, *step], cwd=target, check=True, capture_output=True)
 
 
 def _cosmic(*args: str, cwd: Path, env: dict[str, str]) -> str:
@@ -243,6 +251,9 @@ def _report(scores: list[Score], target: float) -> str:
         "|---" * 7 + "|",
     ]
     for s in scores:
+        if s.failed:
+            out.append(f"| {s.module} | not measured: see the log | | | | | |")
+            continue
         out.append(
             f"| {s.module} | {s.killed} | {len(s.survived)} | {len(s.equivalent)} "
             f"| {s.other} | {s.ratio:.0%} | {s.seconds / 60:.1f} |"
@@ -257,7 +268,11 @@ def _report(scores: list[Score], target: float) -> str:
 
 def _timed(name: str, spec: dict[str, Any], config: dict[str, Any]) -> Score:
     started = time.monotonic()
-    score = _run_module(name, spec, config)
+    try:
+        score = _run_module(name, spec, config)
+    except SystemExit as exc:  # said at once: the other modules go on
+        print(f"mutants: {name}: not measured: {exc}", flush=True)
+        score = Score(name, failed=str(exc))
     score.seconds = time.monotonic() - started
     print(
         f"mutants: {name}: {score.ratio:.0%} killed ({score.killed} of {score.counted}; "

@@ -6,10 +6,12 @@ outputs (build) or go into the archive (release).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,22 +109,23 @@ def render_editions(
 
     workers = min(len(profiles), jobs or os.cpu_count() or 1)
     names = ", ".join(f"{p.name} ({p.variant})" for p in profiles)
-    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        # Each edition in its own forked process: the parent's parsed content, fonts and
-        # imported WeasyPrint are shared copy-on-write, and two cores halve the wait.
-        progress(f"rendering {names} on {workers} cores…")
-        _JOBS.clear()
-        _JOBS.extend((render, profile) for profile in profiles)
-        pool = multiprocessing.get_context("fork").Pool(workers)
-        try:
-            results = pool.map(_run_job, range(len(profiles)))
-        finally:
-            pool.terminate()  # also on a timeout or Ctrl-C: no worker outlives the build
-            pool.join()
-    else:
-        if profiles:
-            progress(f"rendering {names}…")
-        results = [render(profile) for profile in profiles]
+    with _long_lived_frozen():
+        if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+            # Each edition in its own forked process: the parent's parsed content, fonts and
+            # imported WeasyPrint are shared copy-on-write, and two cores halve the wait.
+            progress(f"rendering {names} on {workers} cores…")
+            _JOBS.clear()
+            _JOBS.extend((render, profile) for profile in profiles)
+            pool = multiprocessing.get_context("fork").Pool(workers)
+            try:
+                results = pool.map(_run_job, range(len(profiles)))
+            finally:
+                pool.terminate()  # also on a timeout or Ctrl-C: no worker outlives the build
+                pool.join()
+        else:
+            if profiles:
+                progress(f"rendering {names}…")
+            results = [render(profile) for profile in profiles]
     pdfs: dict[Profile, bytes] = {}
     findings: list[Finding] = []
     for profile, rendered in zip(profiles, results, strict=True):
@@ -136,6 +139,22 @@ def render_editions(
         config = load_checks_config(project).preflight
         findings.extend(sharpness_findings(project, report, placed, config))
     return Rendering(name, html, figures, pdfs, tuple(findings))
+
+
+@contextmanager
+def _long_lived_frozen() -> Iterator[None]:
+    """Rendering makes millions of short-lived objects, and each full collection of the
+    cyclic garbage collector would walk every object already alive too: the imported
+    libraries, the parsed content. Those are frozen (left out of collections) while the
+    editions render, and in forked workers, where collecting them would also copy their
+    memory pages. About a tenth of a build's time (bench/run.py); new garbage is still
+    collected, and the objects are thawed afterwards, so a long preview session does not
+    keep garbage forever."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 #: Work handed to forked workers: they inherit this list, so nothing is pickled but

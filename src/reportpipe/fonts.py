@@ -3,15 +3,42 @@
 from __future__ import annotations
 
 import io
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import uharfbuzz as hb
 from fontTools.ttLib import TTFont, TTLibError
 
 from reportpipe import gate
 
 FONT_SUFFIXES = (".otf", ".ttf", ".woff", ".woff2")
+#: Read with HarfBuzz (milliseconds); WOFF and WOFF2 are compressed, so fontTools reads them.
+_SFNT_SUFFIXES = (".otf", ".ttf")
+_FAMILY_NAMES = (1, 16)
+
+
+def _sfnt(path: Path, data: bytes) -> hb.Face | None:
+    """The font as a HarfBuzz face, or None when fontTools must read it (WOFF, or data
+    HarfBuzz does not take as a font: it gives an empty face rather than an error)."""
+    if path.suffix.lower() not in _SFNT_SUFFIXES:
+        return None
+    face = hb.Face(data)
+    return face if face.glyph_count else None
+
+
+def _families(path: Path, data: bytes) -> set[str]:
+    face = _sfnt(path, data)
+    if face is not None:
+        return {
+            name
+            for entry in face.list_names()
+            if entry.name_id in _FAMILY_NAMES
+            and (name := face.get_name(entry.name_id, entry.language))
+        }
+    with TTFont(io.BytesIO(data), lazy=True) as font:
+        return {r.toUnicode() for r in font["name"].names if r.nameID in _FAMILY_NAMES}
 
 
 def vendored_families(paths: list[Path], roots: Sequence[Path]) -> frozenset[str]:
@@ -27,10 +54,7 @@ def vendored_families(paths: list[Path], roots: Sequence[Path]) -> frozenset[str
         except gate.Refusal:
             continue
         try:
-            with TTFont(io.BytesIO(data), lazy=True) as font:
-                for record in font["name"].names:
-                    if record.nameID in (1, 16):
-                        families.add(record.toUnicode())
+            families |= _families(path, data)
         except (TTLibError, OSError, KeyError):
             continue  # WeasyPrint reports fonts it cannot load when a stylesheet uses them
     return frozenset(families)
@@ -79,6 +103,9 @@ def _read_face(path: Path, roots: Sequence[Path]) -> tuple[int, bool, _Face] | N
         data = gate.read(path, roots)
     except gate.Refusal:
         return None  # reported where a stylesheet uses the font
+    face = _sfnt(path, data)
+    if face is not None:
+        return _read_sfnt(face)
     try:
         with TTFont(io.BytesIO(data), lazy=True) as font:
             scale = 1 / font["head"].unitsPerEm
@@ -89,6 +116,21 @@ def _read_face(path: Path, roots: Sequence[Path]) -> tuple[int, bool, _Face] | N
     except (TTLibError, OSError, KeyError, AttributeError):
         return None
     return weight, italic, _Face(advances, advances.get(ord("n"), 0.55))
+
+
+def _read_sfnt(face: hb.Face) -> tuple[int, bool, _Face] | None:
+    try:
+        (weight,) = struct.unpack_from(">H", face.reference_table("OS/2").data, 4)
+        (style,) = struct.unpack_from(">H", face.reference_table("head").data, 44)
+    except struct.error:  # a table missing or short
+        return None
+    font, scale = hb.Font(face), 1 / face.upem
+    advances = {}
+    for code in face.unicodes:
+        glyph = font.get_nominal_glyph(code)
+        if glyph is not None:
+            advances[code] = font.get_glyph_h_advance(glyph) * scale
+    return weight, bool(style & 2), _Face(advances, advances.get(ord("n"), 0.55))
 
 
 def text_measure(paths: list[Path], roots: Sequence[Path]) -> TextMeasure:
