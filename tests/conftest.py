@@ -17,6 +17,10 @@ Projects:
 - `built_copy` (function): a private copy of that built project (source/, styles/, build/
   with both PDFs and the incremental-build state), for tests that need previous outputs
   without paying for a build.
+- `released` (session): the shipped project (with constraints.txt) released once as
+  VERSION through the CLI in a subprocess, veraPDF included; the project root. Read it,
+  never change it: copy it (`shutil.copytree`) to change or release again. Skips when
+  veraPDF cannot run here.
 - `make_project` (function): a copy of the shipped project in tmp_path with some files
   overwritten or added (path -> text or bytes), not built.
 - `copy_project(target)`: the same copy, for fixtures with a wider scope.
@@ -160,3 +164,20 @@ def built_copy(built: Built, tmp_path: Path) -> Built:
         print=root / built.print.relative_to(built.root),
         result=built.result,
     )
+
+
+@pytest.fixture(scope="session")
+def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped project released once (archive/VERSION), for every module that needs
+    an archived edition: a release validates with veraPDF, the slowest step of a test run."""
+    from reportpipe.validate import ValidatorUnavailableError, toolchain
+
+    try:
+        toolchain()  # release validates with veraPDF and refuses when it cannot
+    except ValidatorUnavailableError as exc:
+        pytest.skip(f"veraPDF cannot run here, so release refuses: {exc}")
+    root = copy_project(tmp_path_factory.mktemp("release"))
+    shutil.copy(REPO / "constraints.txt", root / "constraints.txt")
+    result = run_cli_process("release", "--offline", "--project", str(root))
+    assert result.code == 0, result.out + result.err
+    return root

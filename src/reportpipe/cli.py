@@ -567,7 +567,7 @@ def _validate_release(project: Project, pdfs: dict[str, tuple[Path, str]]) -> Va
     wanted = (("screen", "ua1"), ("archive", "3a"), ("archive", "ua1"))
     jobs = [Job(pdfs[name][0], pdfs[name][1], flavour) for name, flavour in wanted]
     _say("validating the screen and archive editions with veraPDF…")
-    return run_validator(jobs, cache=project.build / "cache" / "verapdf")
+    return run_validator(jobs)
 
 
 def check(
@@ -752,7 +752,7 @@ def validate(project: Project) -> int:
         _say("validate: no archive edition in build/ (build --edition archive); not validated")
     _say(f"validating {len(jobs)} PDF/profile pair(s) with veraPDF…")
     try:
-        result = run_validator(jobs, cache=project.build / "cache" / "verapdf")
+        result = run_validator(jobs)
     except ValidatorUnavailableError as exc:
         print(f"validate: error: veraPDF cannot run: {exc}", file=sys.stderr)
         return EXIT_INPUT

