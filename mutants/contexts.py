@@ -1,19 +1,62 @@
-"""A pytest plugin for `mutants/run.py`: while coverage measures the tests of a module,
-each test's lines are recorded under the test's node id (a coverage "context"), so a
-mutant on a line is tried against the tests that run that line first, the quickest
-first (each test's seconds go to DATA_FILE.durations.json beside coverage's data)."""
+"""A pytest plugin for `mutants/run.py`, loaded while coverage measures the tests of one
+module. It records what decides which tests can notice a mutant on a given line:
+
+- each test's lines, under the test's node id (a coverage "context");
+- the fixtures wider than a function that a test set up (their lines count for every
+  test that uses them, not only for the first one);
+- the tests that start a subprocess, directly or through such a fixture (coverage does
+  not see which lines a subprocess runs, so they meet every mutant);
+- each test's seconds (quickest first: a killed mutant is known sooner).
+
+The record goes to DATA_FILE.tests.json beside coverage's data file.
+"""
 
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import coverage
 import pytest
 
 _SECONDS: dict[str, float] = {}
+_SET_UP: dict[str, set[str]] = {}  # test -> wide fixtures set up while it ran
+_USES: dict[str, list[str]] = {}  # test -> every fixture it uses
+_SPAWNING_TESTS: set[str] = set()
+_SPAWNING_FIXTURES: set[str] = set()
+_now: list[str] = []  # the running test
+_fixtures: list[str] = []  # the wide fixtures being set up, innermost last
+
+_popen_init = subprocess.Popen.__init__
+
+
+def _noting_popen(self: Any, *args: Any, **kwargs: Any) -> None:
+    if _fixtures:
+        _SPAWNING_FIXTURES.add(_fixtures[-1])
+    elif _now:
+        _SPAWNING_TESTS.add(_now[-1])
+    _popen_init(self, *args, **kwargs)
+
+
+subprocess.Popen.__init__ = _noting_popen  # type: ignore[method-assign]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef: Any, request: Any) -> Iterator[None]:
+    wide = fixturedef.scope != "function"
+    if wide:
+        _fixtures.append(fixturedef.argname)
+        if _now:
+            _SET_UP.setdefault(_now[-1], set()).add(fixturedef.argname)
+    try:
+        yield
+    finally:
+        if wide:
+            _fixtures.pop()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -21,15 +64,29 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     measuring = coverage.Coverage.current()
     if measuring is not None:
         measuring.switch_context(item.nodeid)
+    _now.append(item.nodeid)
+    _USES[item.nodeid] = list(getattr(item, "fixturenames", ()))
     started = time.monotonic()
     yield
     _SECONDS[item.nodeid] = time.monotonic() - started
+    _now.pop()
     if measuring is not None:
         measuring.switch_context("")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     measuring = coverage.Coverage.current()
-    if measuring is not None and measuring.config.data_file:
-        target = Path(f"{measuring.config.data_file}.durations.json")
-        target.write_text(json.dumps(_SECONDS), "utf-8")
+    if measuring is None or not measuring.config.data_file:
+        return
+    spawning = {
+        test
+        for test, uses in _USES.items()
+        if test in _SPAWNING_TESTS or _SPAWNING_FIXTURES.intersection(uses)
+    }
+    record = {
+        "seconds": _SECONDS,
+        "set_up": {test: sorted(names) for test, names in _SET_UP.items()},
+        "uses": _USES,
+        "spawning": sorted(spawning),
+    }
+    Path(f"{measuring.config.data_file}.tests.json").write_text(json.dumps(record), "utf-8")

@@ -17,6 +17,7 @@ import ast
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -108,11 +109,43 @@ def _coverage_map(name: str, spec: dict[str, Any], work: Path, env: dict[str, st
 
     measured = coverage.CoverageData(basename=str(data))
     measured.read()
+    tests = json.loads(Path(f"{data}.tests.json").read_text("utf-8"))
     module = str(work / "src" / "reportpipe" / f"{name}.py")
-    by_line = measured.contexts_by_lineno(module)
-    lines = {str(n): sorted(c for c in tests if c) for n, tests in by_line.items()}
-    (OUT / f"{name}.lines.json").write_text(json.dumps(lines), "utf-8")
+    (OUT / f"{name}.lines.json").write_text(
+        json.dumps(_selection(measured, module, tests)), "utf-8"
+    )
     return seconds
+
+
+def _selection(measured: Any, module: str, tests: dict[str, Any]) -> dict[str, Any]:
+    """Which tests can notice a mutant on each line of `module` (mutants/select_tests.py
+    reads this): the tests that ran the line, and every test using a wide fixture that
+    one of them set up (the fixture's lines ran only once, for the first of them); lines
+    run only outside any test (at import) are marked so; tests that start subprocesses
+    meet every mutant."""
+    users: dict[str, set[str]] = {}
+    for test, uses in tests["uses"].items():
+        for fixture in uses:
+            users.setdefault(fixture, set()).add(test)
+    lines: dict[str, list[str]] = {}
+    at_import: list[int] = []
+    for number, contexts in measured.contexts_by_lineno(module).items():
+        ran = {c for c in contexts if c}
+        if not ran:
+            at_import.append(number)
+            continue
+        for test in list(ran):
+            for fixture in tests["set_up"].get(test, ()):
+                ran |= users.get(fixture, set())
+        lines[str(number)] = sorted(ran)
+    seconds = tests["seconds"]
+    return {
+        "lines": lines,
+        "at_import": sorted(at_import),
+        "spawning": tests["spawning"],
+        "all": sorted(seconds, key=lambda t: (seconds[t], t)),
+        "seconds": seconds,
+    }
 
 
 def _skip_annotations(session: Path, work: Path, name: str) -> None:
@@ -135,11 +168,29 @@ def _skip_annotations(session: Path, work: Path, name: str) -> None:
 ANNOTATION = "a type annotation of a function, never evaluated (postponed annotations)"
 
 
-def _run_module(name: str, spec: dict[str, Any], config: dict[str, Any]) -> Score:
+def _survivors_again(session: Path, original: Path, module: Path) -> bool:
+    """With --again: forget the survivors' results of the last run so that only they run
+    again (against today's tests). Only while the module's text is what was mutated then:
+    otherwise every mutant runs."""
+    if not (session.is_file() and original.is_file()):
+        return False
+    if original.read_bytes() != module.read_bytes():
+        print(f"mutants: {module.name} changed since the last run: every mutant runs", flush=True)
+        return False
+    with sqlite3.connect(session) as db:
+        db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+    return True
+
+
+def _run_module(
+    name: str, spec: dict[str, Any], config: dict[str, Any], *, again: bool = False
+) -> Score:
     work = OUT / "work" / name
     _copy_project(work)
     module = f"src/reportpipe/{name}.py"
     original = OUT / f"{name}.original.py"
+    session = OUT / f"{name}.sqlite"
+    again = again and _survivors_again(session, original, work / module)
     shutil.copyfile(work / module, original)
     env = {**os.environ, "PYTHONPATH": str(work / "src"), "PYTHONWARNINGS": "ignore"}
     # compiled once, so a mutant's test run compiles only the mutated module
@@ -149,7 +200,7 @@ def _run_module(name: str, spec: dict[str, Any], config: dict[str, Any]) -> Scor
     command = " ".join(
         [
             sys.executable, str(REPO / "mutants" / "select_tests.py"), module, str(original),
-            str(OUT / f"{name}.lines.json"), *spec["tests"],
+            str(OUT / f"{name}.lines.json"),
         ]
     )  # fmt: skip
     exclude = json.dumps(config.get("exclude-operators", []))
@@ -164,17 +215,20 @@ def _run_module(name: str, spec: dict[str, Any], config: dict[str, Any]) -> Scor
         f"[cosmic-ray.filters.operators-filter]\nexclude-operators = {exclude}\n",
         encoding="utf-8",
     )
-    session = OUT / f"{name}.sqlite"
-    session.unlink(missing_ok=True)
-    _cosmic("init", str(cfg), str(session), cwd=work, env=env)
-    subprocess.run(
-        [sys.executable, "-m", "cosmic_ray.tools.filters.operators_filter", str(session), str(cfg)],
-        cwd=work,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    _skip_annotations(session, work, name)
+    if not again:
+        session.unlink(missing_ok=True)
+        _cosmic("init", str(cfg), str(session), cwd=work, env=env)
+        subprocess.run(
+            [
+                sys.executable, "-m", "cosmic_ray.tools.filters.operators_filter",
+                str(session), str(cfg),
+            ],
+            cwd=work,
+            env=env,
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        _skip_annotations(session, work, name)
     print(f"mutants: {name}: each mutant against the tests that run its line", flush=True)
     _cosmic("exec", str(cfg), str(session), cwd=work, env=env)
     return _score(name, _cosmic("dump", str(session), cwd=work, env=env), work, config)
@@ -266,10 +320,10 @@ def _report(scores: list[Score], target: float) -> str:
     return "\n".join(out)
 
 
-def _timed(name: str, spec: dict[str, Any], config: dict[str, Any]) -> Score:
+def _timed(name: str, spec: dict[str, Any], config: dict[str, Any], again: bool) -> Score:
     started = time.monotonic()
     try:
-        score = _run_module(name, spec, config)
+        score = _run_module(name, spec, config, again=again)
     except SystemExit as exc:  # said at once: the other modules go on
         print(f"mutants: {name}: not measured: {exc}", flush=True)
         score = Score(name, failed=str(exc))
@@ -289,6 +343,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--jobs", type=int, default=os.cpu_count() or 1, help="modules tested at once"
     )
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="run only the last run's survivors again (after new tests); the other results "
+        "are kept while the module is unchanged",
+    )
     args = parser.parse_args(argv)
     config = tomllib.loads((REPO / "mutants" / "config.toml").read_text("utf-8"))
     modules: dict[str, Any] = config["modules"]
@@ -300,7 +360,7 @@ def main(argv: list[str]) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     target = float(config.get("target", 0.9))
     with ThreadPoolExecutor(max(1, args.jobs)) as pool:
-        scores = list(pool.map(lambda n: _timed(n, modules[n], config), names))
+        scores = list(pool.map(lambda n: _timed(n, modules[n], config, args.again), names))
     report = _report(scores, target)
     previous = OUT / "report.json"
     kept = {}

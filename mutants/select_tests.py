@@ -1,12 +1,14 @@
 """The test command cosmic-ray runs for each mutant (written into its config by
 `mutants/run.py`).
 
-Arguments: the mutated module (relative to the work copy), its unmutated text, the
-coverage map (line -> node ids of the tests that run it) and the module's test files.
-The mutant is tried first against the tests that run the changed lines, stopping at the
-first failure. Only when they all pass (or a changed line is run by no test in this
-process, e.g. only in a CLI subprocess) does it meet every test of the module, so a
-mutant counts as surviving only after the whole set missed it.
+Arguments: the mutated module (relative to the work copy), its unmutated text and the
+selection made from coverage (build/mutants/NAME.lines.json, see run._selection).
+
+A mutant meets only the tests that can notice it: those that run its changed lines, with
+the tests sharing a wide fixture that one of them set up, plus the tests that start
+subprocesses (coverage does not see inside those). A line run only at import (a default,
+a constant, a class body) concerns every test. The tests run quickest first and stop at
+the first failure; a mutant on lines no test runs survives without a run.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 PYTEST = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
-FAILED = 1  # pytest's exit status when a test failed; any other status proves nothing
+SURVIVED = 0
 
 
 def changed_lines(original: list[str], mutated: list[str]) -> set[int]:
@@ -31,40 +34,29 @@ def changed_lines(original: list[str], mutated: list[str]) -> set[int]:
     return changed
 
 
-def covering_tests(lines: set[int], coverage_map: dict[str, list[str]]) -> list[str] | None:
-    """The tests that run every changed line, or None when a line is run by none."""
-    chosen: set[str] = set()
+def chosen_tests(lines: set[int], selection: dict[str, Any]) -> list[str]:
+    """The tests that can notice a change on `lines`, quickest first."""
+    chosen = set(selection["spawning"])
+    at_import = set(selection["at_import"])
     for line in lines:
-        tests = coverage_map.get(str(line))
-        if not tests:
-            return None
-        chosen.update(tests)
-    return sorted(chosen) or None
-
-
-def quickest_first(tests: list[str], durations: Path) -> list[str]:
-    """The tests ordered by the seconds each took unmutated (from mutants/contexts.py)."""
-    try:
-        seconds = json.loads(durations.read_text("utf-8"))
-    except (OSError, ValueError):
-        return tests
-    return sorted(tests, key=lambda test: (seconds.get(test, 0.0), test))
+        if line in at_import:
+            chosen.update(selection["all"])
+        chosen.update(selection["lines"].get(str(line), ()))
+    seconds = selection["seconds"]
+    return sorted(chosen, key=lambda test: (seconds.get(test, 0.0), test))
 
 
 def main(argv: list[str]) -> int:
-    module, original, coverage_json, *files = argv
+    module, original, selection_json = argv[:3]
     lines = changed_lines(
         Path(original).read_text("utf-8").splitlines(),
         Path(module).read_text("utf-8").splitlines(),
     )
-    tests = covering_tests(lines, json.loads(Path(coverage_json).read_text("utf-8")))
-    if tests is not None:
-        durations = coverage_json.replace(".lines.json", ".coverage.durations.json")
-        tests = quickest_first(tests, Path(durations))
-        first = subprocess.run([*PYTEST, *tests], check=False).returncode
-        if first == FAILED:
-            return FAILED
-    return subprocess.run([*PYTEST, *files], check=False).returncode
+    tests = chosen_tests(lines, json.loads(Path(selection_json).read_text("utf-8")))
+    if not tests:
+        print("no test runs the mutated lines")
+        return SURVIVED
+    return subprocess.run([*PYTEST, *tests], check=False).returncode
 
 
 if __name__ == "__main__":
