@@ -13,7 +13,9 @@ The record goes to DATA_FILE.tests.json beside coverage's data file.
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -43,6 +45,24 @@ def _noting_popen(self: Any, *args: Any, **kwargs: Any) -> None:
 
 
 subprocess.Popen.__init__ = _noting_popen  # type: ignore[method-assign]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Import every measured module before any test runs, so their import-time lines
+    (defaults, constants, class bodies) are nobody's: a module first imported inside a
+    test would otherwise credit them to that test alone."""
+    measuring = coverage.Coverage.current()
+    for folder in measuring.config.source or () if measuring is not None else ():
+        package = Path(folder)
+        if not (package / "__init__.py").is_file():
+            continue
+        importlib.import_module(package.name)
+        for found in pkgutil.walk_packages([str(package)], prefix=f"{package.name}."):
+            if not found.name.endswith("__main__"):
+                try:
+                    importlib.import_module(found.name)
+                except ImportError:  # an optional extra that is not installed
+                    continue
 
 
 @pytest.hookimpl(hookwrapper=True)
