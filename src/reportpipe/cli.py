@@ -28,6 +28,7 @@ from reportpipe.project import Project, open_project
 
 if TYPE_CHECKING:
     from reportpipe.distribution import DistributionFile
+    from reportpipe.figure import CrossFigure
     from reportpipe.progress import Progress
     from reportpipe.validate import Validation
 
@@ -384,15 +385,26 @@ def build(
     chosen = [p for p in (SCREEN, PRINT, ARCHIVE) if p.name in editions] if editions else PROFILES
     sources = source_bundle(project, report) if ARCHIVE in chosen else None
     tracker = progress or _progress(argparse.Namespace())
+    from reportpipe.web import WebEdition, render_web
+
+    webs: list[WebEdition] = []
+
+    def web_edition(figures: tuple[CrossFigure, ...]) -> None:
+        if not editions or "web" in editions:  # while the PDFs render
+            webs.append(render_web(project, report, figures))
+
     with tracker.listening():
         rendering = render_editions(
-            project, report, chosen, progress=tracker.step, sources=sources, jobs=jobs
+            project,
+            report,
+            chosen,
+            progress=tracker.step,
+            sources=sources,
+            jobs=jobs,
+            meanwhile=web_edition,
         )
-    web = None
-    if not editions or "web" in editions:
-        from reportpipe.web import render_web
-
-        web = render_web(project, report, rendering.figures)
+    web = webs[0] if webs else None
+    if web is not None:
         size = sum(map(len, web.files.values())) / 1024
         tracker.step(f"  web: {len(web.files)} files, {size:.0f} KiB")
     findings = list(dict.fromkeys([*loaded.warnings, *rendering.findings]))  # once per edition

@@ -84,7 +84,10 @@ def render_editions(
     progress: Callable[[str], None],
     sources: SourceBundle | None = None,
     jobs: int | None = None,
+    meanwhile: Callable[[tuple[CrossFigure, ...]], None] | None = None,
 ) -> Rendering:
+    """Every edition in `profiles`, in forked workers when there are cores for them;
+    `meanwhile(figures)` runs in this process while they render (the web edition)."""
     html, figures = render_document(project, report)
     name = report.file_stem
     identifier = _identifier(project, html)
@@ -118,13 +121,18 @@ def render_editions(
             _JOBS.extend((render, profile) for profile in profiles)
             pool = multiprocessing.get_context("fork").Pool(workers)
             try:
-                results = pool.map(_run_job, range(len(profiles)))
+                pending = pool.map_async(_run_job, range(len(profiles)))
+                if meanwhile is not None:
+                    meanwhile(figures)
+                results = pending.get()
             finally:
                 pool.terminate()  # also on a timeout or Ctrl-C: no worker outlives the build
                 pool.join()
         else:
             if profiles:
                 progress(f"rendering {names}…")
+            if meanwhile is not None:
+                meanwhile(figures)
             results = [render(profile) for profile in profiles]
     pdfs: dict[Profile, bytes] = {}
     findings: list[Finding] = []
