@@ -13,6 +13,7 @@ the first failure; a mutant on lines no test runs survives without a run.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import json
 import subprocess
@@ -34,11 +35,43 @@ def changed_lines(original: list[str], mutated: list[str]) -> set[int]:
     return changed
 
 
-def chosen_tests(lines: set[int], selection: dict[str, Any]) -> list[str]:
+def statement_starts(source: str) -> dict[int, list[int]]:
+    """For each line, where the statements around it begin, innermost first (with the
+    first decorator of a decorated definition): coverage measures a statement at its
+    first line, so a mutant inside a long call or a signature is found there."""
+    spans: list[tuple[int, int, int]] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.stmt):
+            decorators = [d.lineno for d in getattr(node, "decorator_list", [])]
+            spans.append(
+                (node.lineno, node.end_lineno or node.lineno, min([node.lineno, *decorators]))
+            )
+    starts: dict[int, list[int]] = {}
+    for first, last, decorated in sorted(spans, reverse=True):  # innermost (latest) first
+        for line in range(decorated, last + 1):
+            starts.setdefault(line, []).extend([first, decorated])
+    return starts
+
+
+def measured_line(line: int, selection: dict[str, Any], starts: dict[int, list[int]]) -> int | None:
+    """The line coverage measured for a change on `line`: itself or a statement around it."""
+    known = set(map(int, selection["lines"])) | set(selection["at_import"])
+    for candidate in [line, *starts.get(line, [])]:
+        if candidate in known:
+            return candidate
+    return None
+
+
+def chosen_tests(
+    lines: set[int], selection: dict[str, Any], starts: dict[int, list[int]] | None = None
+) -> list[str]:
     """The tests that can notice a change on `lines`, quickest first."""
     chosen = set(selection["spawning"])
     at_import = set(selection["at_import"])
-    for line in lines:
+    for changed in lines:
+        line = measured_line(changed, selection, starts or {})
+        if line is None:
+            continue
         if line in at_import:
             chosen.update(selection["all"])
         chosen.update(selection["lines"].get(str(line), ()))
@@ -48,11 +81,10 @@ def chosen_tests(lines: set[int], selection: dict[str, Any]) -> list[str]:
 
 def main(argv: list[str]) -> int:
     module, original, selection_json = argv[:3]
-    lines = changed_lines(
-        Path(original).read_text("utf-8").splitlines(),
-        Path(module).read_text("utf-8").splitlines(),
-    )
-    tests = chosen_tests(lines, json.loads(Path(selection_json).read_text("utf-8")))
+    source = Path(original).read_text("utf-8")
+    lines = changed_lines(source.splitlines(), Path(module).read_text("utf-8").splitlines())
+    selection = json.loads(Path(selection_json).read_text("utf-8"))
+    tests = chosen_tests(lines, selection, statement_starts(source))
     if not tests:
         print("no test runs the mutated lines")
         return SURVIVED
