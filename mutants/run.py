@@ -16,6 +16,7 @@ import argparse
 import ast
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -218,16 +219,15 @@ def _run_module(
     if not again:
         session.unlink(missing_ok=True)
         _cosmic("init", str(cfg), str(session), cwd=work, env=env)
-        subprocess.run(
-            [
-                sys.executable, "-m", "cosmic_ray.tools.filters.operators_filter",
-                str(session), str(cfg),
-            ],
-            cwd=work,
-            env=env,
-            check=True,
-            capture_output=True,
-        )  # fmt: skip
+    # the operators left out by the config, also in a session made before it said so
+    subprocess.run(
+        [sys.executable, "-m", "cosmic_ray.tools.filters.operators_filter", str(session), str(cfg)],
+        cwd=work,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    if not again:
         _skip_annotations(session, work, name)
     print(f"mutants: {name}: each mutant against the tests that run its line", flush=True)
     _cosmic("exec", str(cfg), str(session), cwd=work, env=env)
@@ -264,12 +264,15 @@ def _score(name: str, dump: str, work: Path, config: dict[str, Any]) -> Score:
         if e["module"] == name
     }
     score = Score(name)
+    excluded = re.compile("|".join(f"(?:{e})" for e in config.get("exclude-operators", [])))
     for row in dump.splitlines():
         item, result = json.loads(row)
+        mutation = item["mutations"][0]
+        if excluded.pattern and excluded.match(mutation["operator_name"]):
+            continue  # left out by the config (a session made before it said so)
         if result is None:
             score.other += 1
             continue
-        mutation = item["mutations"][0]
         line_no = mutation["start_pos"][0]
         text = lines[line_no - 1].strip()
         label = (
