@@ -261,7 +261,7 @@ def _score(name: str, dump: str, work: Path, config: dict[str, Any]) -> Score:
     equivalent = {
         (e["operator"], e["line"].strip()): e["reason"]
         for e in config.get("equivalent", [])
-        if e["module"] == name
+        if e["module"] in (name, "*")
     }
     score = Score(name)
     excluded = re.compile("|".join(f"(?:{e})" for e in config.get("exclude-operators", [])))

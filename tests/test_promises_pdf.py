@@ -7,6 +7,7 @@ print edition's colour warnings and the version gate. (The mutation tests of pdf
 from __future__ import annotations
 
 import io
+import logging
 import os
 from pathlib import Path
 
@@ -186,16 +187,22 @@ def _xmp(pdf: bytes) -> str:
     return metadata.get_data().decode("utf-8")
 
 
-def test_the_archive_edition_declares_pdf_ua_once_and_keeps_its_own_output_intent(
+def _attached(pdf: bytes) -> list[str]:
+    return sorted(pypdf.PdfReader(io.BytesIO(pdf)).attachments)
+
+
+def test_the_archive_edition_declares_pdf_ua_once_carries_its_sources_and_its_own_intent(
     make_project: MakeProject,
 ) -> None:
     from reportpipe.content import load_report
-    from reportpipe.editions import render_editions
+    from reportpipe.editions import render_editions, source_bundle
 
     root = make_project({})
     project = open_project(root)
+    report = load_report(project).report
+    sources = source_bundle(project, report)
     rendering = render_editions(
-        project, load_report(project).report, [ARCHIVE], progress=lambda _: None, jobs=1
+        project, report, [SCREEN, ARCHIVE], progress=lambda _: None, sources=sources, jobs=1
     )
     pdf = rendering.pdfs[ARCHIVE]
     xmp = _xmp(pdf)
@@ -207,8 +214,32 @@ def test_the_archive_edition_declares_pdf_ua_once_and_keeps_its_own_output_inten
     identifiers = [str(i.get_object().get("/OutputConditionIdentifier")) for i in intents]
     print_intent = load_output_intent(project)
     assert print_intent is not None and print_intent.identifier not in identifiers
-    screen = _render(root, "<p>Text</p>")  # PDF/UA-1 itself: no extension schema needed
-    assert "pdfaExtension" not in _xmp(screen.pdf)
+    assert _attached(pdf) == [sources.name]  # the archive carries its sources ...
+    assert _attached(rendering.pdfs[SCREEN]) == []  # ... the screen edition does not
+    screen = rendering.pdfs[SCREEN]  # PDF/UA-1 itself: no extension schema needed
+    assert "pdfaExtension" not in _xmp(screen)
+
+
+def test_a_font_outside_the_vendored_ones_is_an_error_naming_the_family(
+    make_project: MakeProject,
+) -> None:
+    rendered = _render(
+        make_project({}), "<p>Text</p>", css="p { font-family: 'DejaVu Sans', serif }\n"
+    )
+    errors = [m for m in _messages(rendered) if m[2] is Level.ERROR]
+    assert errors and all(m[:2] == (SHOWN, None) for m in errors)
+    assert any(m[3].startswith("screen edition uses the system font '") for m in errors)
+
+
+def test_weasyprints_messages_become_findings_and_go_no_further(
+    make_project: MakeProject, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Kept from the root logger, where a handler (or Python's last resort, stderr) would
+    print them a second time beside the findings."""
+    caplog.set_level(logging.DEBUG)
+    rendered = _render(make_project({}), "<p>Text</p>", css="p {\n  colour: blue;\n}\n")
+    assert [m[:2] for m in _messages(rendered)] == [("styles/t.css", 2)]
+    assert [r for r in caplog.records if r.name.startswith("weasyprint")] == []
 
 
 def test_the_fetcher_refuses_a_pipe_among_the_pictures(make_project: MakeProject) -> None:
