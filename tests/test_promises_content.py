@@ -1,11 +1,24 @@
 """Smaller promises of the content model, found by the mutation tests of content.py
-(`nox -s mutants -- content`): a picture's source as a link, and its credit line."""
+(`nox -s mutants -- content`): a picture's source as a link, its credit line, headings
+that would share an id across chapters, a picture reference that is a folder, the
+Markdown bound, a language without a catalogue, the print edition's output intent."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from reportpipe.content import Picture, PicturesFile
+from conftest import MakeProject
+from reportpipe.content import Picture, PicturesFile, load_output_intent, load_report
+from reportpipe.findings import InputError
+from reportpipe.project import open_project
+
+
+def _refusals(root: Path) -> list[str]:
+    with pytest.raises(InputError) as caught:
+        load_report(open_project(root))
+    return [str(f) for f in caught.value.findings]
 
 
 def _picture(**fields: str) -> Picture:
@@ -40,3 +53,51 @@ def test_a_permission_is_added_to_the_credit_unless_the_line_places_it() -> None
     assert credits.credit("b.jpg") == "Ann, CC0-1.0"  # no permission: nothing in brackets
     placed = PicturesFile(credit_line="{creator} ({permission})", pictures=credits.pictures)
     assert placed.credit("a.jpg") == "Ann (Reglab, 2026-11-20)"  # once, where the line says
+
+
+def test_a_heading_that_another_chapter_already_has_is_refused_at_its_line(
+    make_project: MakeProject,
+) -> None:
+    root = make_project({"source/questions.md": "# Inledning\n\nText.\n"})
+    assert _refusals(root) == [
+        "source/questions.md:1: error: heading 'Inledning' gets the id 'inledning', which "
+        "another heading, scenario or group already has; reword the heading"
+    ]
+
+
+def test_a_picture_reference_to_a_folder_is_not_a_picture(make_project: MakeProject) -> None:
+    root = make_project({"source/intro.md": "# Inledning\n\n![Bild](images)\n"})
+    assert _refusals(root) == [
+        "source/intro.md:3: error: picture 'images' is not a file inside the project; give a "
+        "path relative to this Markdown file"
+    ]
+
+
+def test_markdown_past_its_time_bound_is_refused_naming_the_file(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REPORTPIPE_MARKDOWN_SECONDS", "0.5")
+    root = make_project({"source/intro.md": "# Inledning\n\n" + "[" * 60_000 + "\n"})
+    assert _refusals(root) == [
+        "source/intro.md: error: converting the Markdown took longer than 0.5 s (the bound "
+        "per content file); look for very long runs of [ or * and split them"
+    ]
+
+
+def test_a_language_without_a_catalogue_is_one_error_among_the_others(
+    make_project: MakeProject,
+) -> None:
+    root = make_project({})
+    report = root / "source" / "report.yaml"
+    report.write_text(report.read_text("utf-8").replace("lang: sv", "lang: fi"), "utf-8")
+    assert _refusals(root) == [
+        "source/report.yaml:2: error: lang 'fi': the theme has no catalogue of its words for "
+        "this language; add styles/locales/fi.yaml (a translation of (theme)/locales/en.yaml)"
+    ]
+
+
+def test_the_print_edition_gets_the_themes_registered_printing_condition(
+    make_project: MakeProject,
+) -> None:
+    intent = load_output_intent(open_project(make_project({})))
+    assert intent is not None and intent.identifier and intent.registry
