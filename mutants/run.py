@@ -259,7 +259,7 @@ def _score(name: str, dump: str, work: Path, config: dict[str, Any]) -> Score:
     source = (work / "src" / "reportpipe" / f"{name}.py").read_text("utf-8")
     lines, annotations = source.splitlines(), _signature_spans(source)
     equivalent = {
-        (e["operator"], e["line"].strip()): e["reason"]
+        (e["operator"], e["line"].strip(), e.get("column")): e["reason"]
         for e in config.get("equivalent", [])
         if e["module"] in (name, "*")
     }
@@ -288,7 +288,10 @@ def _score(name: str, dump: str, work: Path, config: dict[str, Any]) -> Score:
         elif outcome == "killed":
             score.killed += 1
         elif outcome == "survived":
-            reason = equivalent.get((mutation["operator_name"], text))
+            key = (mutation["operator_name"], text)
+            reason = equivalent.get((*key, mutation["start_pos"][1])) or equivalent.get(
+                (*key, None)
+            )
             position = tuple(mutation["start_pos"])
             if reason is None and any(a <= position < b for a, b in annotations):
                 reason = ANNOTATION
