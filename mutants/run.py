@@ -326,10 +326,24 @@ def _report(scores: list[Score], target: float) -> str:
     return "\n".join(out)
 
 
-def _timed(name: str, spec: dict[str, Any], config: dict[str, Any], again: bool) -> Score:
+def _scored_only(name: str, config: dict[str, Any]) -> Score:
+    """The score of the module's last run, from its session, with today's config."""
+    work, session = OUT / "work" / name, OUT / f"{name}.sqlite"
+    if not session.is_file():
+        sys.exit(f"mutants: {name}: no earlier run to score")
+    env = {**os.environ, "PYTHONPATH": str(work / "src")}
+    return _score(name, _cosmic("dump", str(session), cwd=work, env=env), work, config)
+
+
+def _timed(
+    name: str, spec: dict[str, Any], config: dict[str, Any], again: bool, report_only: bool
+) -> Score:
     started = time.monotonic()
     try:
-        score = _run_module(name, spec, config, again=again)
+        if report_only:
+            score = _scored_only(name, config)
+        else:
+            score = _run_module(name, spec, config, again=again)
     except SystemExit as exc:  # said at once: the other modules go on
         print(f"mutants: {name}: not measured: {exc}", flush=True)
         score = Score(name, failed=str(exc))
@@ -355,6 +369,11 @@ def main(argv: list[str]) -> int:
         help="run only the last run's survivors again (after new tests); the other results "
         "are kept while the module is unchanged",
     )
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="run nothing: score the last runs again (after the config named equivalents)",
+    )
     args = parser.parse_args(argv)
     config = tomllib.loads((REPO / "mutants" / "config.toml").read_text("utf-8"))
     modules: dict[str, Any] = config["modules"]
@@ -366,7 +385,9 @@ def main(argv: list[str]) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     target = float(config.get("target", 0.9))
     with ThreadPoolExecutor(max(1, args.jobs)) as pool:
-        scores = list(pool.map(lambda n: _timed(n, modules[n], config, args.again), names))
+        scores = list(
+            pool.map(lambda n: _timed(n, modules[n], config, args.again, args.report_only), names)
+        )
     report = _report(scores, target)
     previous = OUT / "report.json"
     kept = {}
