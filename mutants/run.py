@@ -178,8 +178,11 @@ def _survivors_again(session: Path, original: Path, module: Path) -> bool:
     if original.read_bytes() != module.read_bytes():
         print(f"mutants: {module.name} changed since the last run: every mutant runs", flush=True)
         return False
-    with sqlite3.connect(session) as db:
-        db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+    try:
+        with sqlite3.connect(session) as db:
+            db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+    except sqlite3.Error:  # a session cut short before cosmic-ray made it
+        return False
     return True
 
 
