@@ -161,6 +161,12 @@ def _promise_handler(log: _Log) -> type[BaseHTTPRequestHandler]:
                 self._reply(303, Location="/ok")
             elif self.path == "/temporary":
                 self._reply(307, Location="/ok")
+            elif self.path == "/permanent":
+                self._reply(308, Location="/ok")
+            elif self.path == "/no-location":
+                self._reply(302)
+            elif self.path == "/ok-with-location":
+                self._reply(200, Location="/missing")
             elif self.path == "/to-part":
                 self._reply(302, Location="/ok#part")
             elif self.path == "/busy":
@@ -250,8 +256,8 @@ def _texts(report: LinkReport) -> list[str]:
     return [str(f) for f in report.findings]
 
 
-@pytest.mark.parametrize("path", ["/see-other", "/temporary"])
-def test_see_other_and_temporary_redirects_are_followed(log: _Log, path: str) -> None:
+@pytest.mark.parametrize("path", ["/see-other", "/temporary", "/permanent"])
+def test_see_other_temporary_and_permanent_redirects_are_followed(log: _Log, path: str) -> None:
     url = f"{log.base}{path}"
     assert _texts(_web(url)) == [
         f"source/intro.md:1: warning: link 'T': {url} redirects to {log.base}/ok "
@@ -471,3 +477,56 @@ def test_the_cache_keeps_non_ascii_addresses_as_written(log: _Log, tmp_path: Pat
     text = cache.read_text("utf-8")
     assert f'"{url}": {{' in text
     assert json.loads(text)[url]["status"] == 404
+
+
+def test_a_location_is_followed_only_with_a_redirect_status(log: _Log) -> None:
+    bare, extra = f"{log.base}/no-location", f"{log.base}/ok-with-location"
+    assert _texts(_web(bare, extra)) == [
+        f"source/intro.md:1: error: link 'T': {bare} returned status 302"
+    ]
+    assert log.seen("/missing") == []
+
+
+@pytest.mark.parametrize("url", ["http://example.org:abc/", "https://example.org:99999/"])
+def test_a_web_address_with_a_bad_port_is_malformed(url: str) -> None:
+    assert [f.message for f in _web(url).findings] == [
+        f"link 'T' has a malformed web address: '{url}'"
+    ]
+
+
+def test_a_failed_connection_is_not_retried_when_the_wait_would_not_fit(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    url = f"http://127.0.0.1:{port}/"
+    started = time.monotonic()
+    report = _web(url, retries=2, backoff=5, budget=2)
+    assert time.monotonic() - started < 1.5
+    assert _texts(report) == [
+        f"source/intro.md:1: error: link 'T': {url} could not be reached (connection refused)"
+    ]
+
+
+def test_a_cache_that_cannot_be_written_is_a_warning(log: _Log, tmp_path: Path) -> None:
+    (tmp_path / "plain-file").write_text("not a directory", "utf-8")
+    cache = tmp_path / "plain-file" / "links.json"
+    report = _web(f"{log.base}/ok", cache=cache)
+    assert _texts(report) == [
+        f"{cache}: warning: link cache not saved: "
+        f"[Errno 17] File exists: '{tmp_path / 'plain-file'}'"
+    ]
+
+
+def test_findings_of_one_file_are_sorted_by_line_before_message() -> None:
+    report = check_links(
+        [Link("#", "a", "a.md", 10), Link("#", "b", "a.md", 2), Link("#", "c", "a.md", None)],
+        anchors=frozenset(),
+        config=LinksConfig(),
+        offline=True,
+        cache_file=None,
+    )
+    assert [(f.line, f.message) for f in report.findings] == [
+        (None, "link 'c' has no target"),
+        (2, "link 'b' has no target"),
+        (10, "link 'a' has no target"),
+    ]
