@@ -4,6 +4,7 @@ server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 import struct
@@ -29,6 +30,7 @@ from reportpipe.links import (
     _OutOfTimeError,
     check_links,
 )
+from reportpipe.progress import Progress
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -530,3 +532,12 @@ def test_findings_of_one_file_are_sorted_by_line_before_message() -> None:
         (2, "link 'b' has no target"),
         (10, "link 'a' has no target"),
     ]
+
+
+def test_each_answer_is_a_detail_not_a_step_of_the_normal_output(log: _Log) -> None:
+    out = io.StringIO()
+    with Progress(level=1, out=out).listening():
+        assert _web(f"{log.base}/ok").findings == ()
+    text = out.getvalue()
+    assert "links: checking 1 web addresses on 1 hosts…" in text
+    assert "web addresses answered" not in text
