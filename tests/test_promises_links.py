@@ -268,12 +268,14 @@ def test_see_other_temporary_and_permanent_redirects_are_followed(log: _Log, pat
     assert [m for _, m in log.seen("/ok")] == ["HEAD"]
 
 
-def test_a_reset_connection_is_named_as_such(log: _Log) -> None:
+def test_a_reset_connection_is_retried_then_named_as_such(log: _Log) -> None:
     url = f"{log.base}/reset"
-    assert _texts(_web(url)) == [
+    assert _texts(_web(url, retries=1)) == [
         f"source/intro.md:1: error: link 'T': {url} could not be reached "
         "(connection closed by the server)"
     ]
+    # HEAD is reset, so GET is tried; GET is reset too, so the whole attempt is retried.
+    assert [m for _, m in log.seen("/reset")] == ["HEAD", "GET", "HEAD", "GET"]
 
 
 def test_an_error_without_a_message_is_named_by_its_type() -> None:
@@ -541,3 +543,17 @@ def test_each_answer_is_a_detail_not_a_step_of_the_normal_output(log: _Log) -> N
     text = out.getvalue()
     assert "links: checking 1 web addresses on 1 hosts…" in text
     assert "web addresses answered" not in text
+
+
+def test_an_entry_exactly_max_age_old_is_checked_again(log: _Log, tmp_path: Path) -> None:
+    cache, clock = tmp_path / "links.json", [1_000_000.0]
+    assert _clocked(log, cache, clock, cache_max_age=60).checked == 1
+    clock[0] += 60
+    assert _clocked(log, cache, clock, cache_max_age=60).checked == 1
+    assert len(log.seen("/ok")) == 2
+
+
+def test_the_report_gives_the_seconds_the_check_took(log: _Log) -> None:
+    started = time.monotonic()
+    report = _web(f"{log.base}/delay")
+    assert 0.7 <= report.seconds <= time.monotonic() - started
