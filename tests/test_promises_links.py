@@ -190,14 +190,24 @@ def _promise_handler(log: _Log) -> type[BaseHTTPRequestHandler]:
                 self.send_response(200)
                 self.send_header("Content-Length", str(KIB64))
                 self.end_headers()
-                self.wfile.write(b"x" * KIB64)
+                self.wfile.write(b"x" * (KIB64 - 1))
                 self.wfile.flush()
+                log.stop.wait(0.3)
+                # Has the client closed before the last byte? If not, it is waiting for it.
+                try:
+                    early = self.connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+                except BlockingIOError:
+                    early = False
+                if not early:
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
                 # A client that closes with unread data in its buffers sends a reset.
                 self.connection.settimeout(5)
                 try:
                     ending = "closed" if self.connection.recv(1) == b"" else "more data"
                 except ConnectionResetError:
                     ending = "reset"
+                ending = "left early" if early else ending
                 with log.lock:
                     log.endings.append(ending)
                 self.close_connection = True
