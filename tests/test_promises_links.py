@@ -4,9 +4,17 @@ server on 127.0.0.1."""
 
 from __future__ import annotations
 
+import io
 import json
+import socket
+import struct
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
+from dataclasses import FrozenInstanceError, dataclass, field
+from http.client import HTTPException
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -14,7 +22,15 @@ from typing import Any
 import pytest
 
 from reportpipe.checkconfig import LinksConfig
-from reportpipe.links import Link, check_links
+from reportpipe.links import (
+    Link,
+    LinkReport,
+    _Checker,
+    _describe,
+    _OutOfTimeError,
+    check_links,
+)
+from reportpipe.progress import Progress
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -99,3 +115,455 @@ def test_a_cached_failure_stays_a_failure_without_asking_again(base: str, tmp_pa
     )
     assert (report.checked, report.cached) == (0, 1)
     assert [str(f) for f in report.findings] == first != []
+
+
+# A second local server for the promises about redirects, retries, the time budget and
+# the threads; it records every request it gets.
+
+KIB64 = 64 * 1024
+
+
+@dataclass
+class _Log:
+    base: str = ""
+    stop: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    requests: list[tuple[float, str, str]] = field(default_factory=list)  # time, method, path
+    endings: list[str] = field(default_factory=list)  # how clients left /full-body
+
+    def seen(self, path: str) -> list[tuple[float, str]]:
+        with self.lock:
+            return [(t, m) for t, m, p in self.requests if p == path]
+
+
+def _promise_handler(log: _Log) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_HEAD(self) -> None:
+            self._serve()
+
+        def do_GET(self) -> None:
+            self._serve()
+
+        def _reply(self, status: int, **headers: str) -> None:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name.replace("_", "-"), value)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def _serve(self) -> None:
+            with log.lock:
+                log.requests.append((time.monotonic(), self.command, self.path))
+            if self.path == "/ok":
+                self._reply(200)
+            elif self.path == "/see-other":
+                self._reply(303, Location="/ok")
+            elif self.path == "/temporary":
+                self._reply(307, Location="/ok")
+            elif self.path == "/permanent":
+                self._reply(308, Location="/ok")
+            elif self.path == "/no-location":
+                self._reply(302)
+            elif self.path == "/ok-with-location":
+                self._reply(200, Location="/missing")
+            elif self.path == "/to-part":
+                self._reply(302, Location="/ok#part")
+            elif self.path == "/busy":
+                self._reply(503)
+            elif self.path == "/later-long":
+                self._reply(429, Retry_After="100")
+            elif self.path == "/delay":
+                log.stop.wait(0.7)
+                self._reply(200)
+            elif self.path == "/reset":
+                # An abortive close: the client gets a TCP reset instead of an answer.
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.close_connection = True
+            elif self.path == "/full-body" and self.command == "HEAD":
+                self._reply(405)
+            elif self.path == "/full-body":
+                self.send_response(200)
+                self.send_header("Content-Length", str(KIB64))
+                self.end_headers()
+                self.wfile.write(b"x" * (KIB64 - 1))
+                self.wfile.flush()
+                log.stop.wait(0.3)
+                # Has the client closed before the last byte? If not, it is waiting for it.
+                try:
+                    early = self.connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+                except BlockingIOError:
+                    early = False
+                if not early:
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                # A client that closes with unread data in its buffers sends a reset.
+                self.connection.settimeout(5)
+                try:
+                    ending = "closed" if self.connection.recv(1) == b"" else "more data"
+                except ConnectionResetError:
+                    ending = "reset"
+                ending = "left early" if early else ending
+                with log.lock:
+                    log.endings.append(ending)
+                self.close_connection = True
+            elif self.path == "/exact-body" and self.command == "HEAD":
+                self._reply(405)
+            elif self.path == "/exact-body":
+                # No Content-Length: the body ends when the server closes, which it does
+                # not do; the client must stop reading after its 64 KiB on its own.
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"x" * KIB64)
+                self.wfile.flush()
+                log.stop.wait(30)
+            elif self.path == "/trickle":
+                # A header that never ends, one byte at a time: the socket timeout never
+                # fires, so only the time budget ends the wait for it.
+                self.wfile.write(b"HTTP/1.0 200 OK\r\nX-Slow: ")
+                while not log.stop.wait(0.1):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+            else:
+                self._reply(404)
+
+    return Handler
+
+
+class _PromiseServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that gave up is expected
+
+
+@pytest.fixture
+def log() -> Iterator[_Log]:
+    state = _Log()
+    httpd = _PromiseServer(("127.0.0.1", 0), _promise_handler(state))
+    state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    yield state
+    state.stop.set()
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _web(*urls: str, cache: Path | None = None, **settings: Any) -> LinkReport:
+    defaults: dict[str, Any] = {"timeout": 5, "budget": 10, "retries": 0, "backoff": 0.01}
+    return check_links(
+        [Link(url, "T", "source/intro.md", n) for n, url in enumerate(urls, 1)],
+        anchors=frozenset(),
+        config=LinksConfig(**{**defaults, **settings}),
+        offline=False,
+        cache_file=cache,
+    )
+
+
+def _texts(report: LinkReport) -> list[str]:
+    return [str(f) for f in report.findings]
+
+
+@pytest.mark.parametrize("path", ["/see-other", "/temporary", "/permanent"])
+def test_see_other_temporary_and_permanent_redirects_are_followed(log: _Log, path: str) -> None:
+    url = f"{log.base}{path}"
+    assert _texts(_web(url)) == [
+        f"source/intro.md:1: warning: link 'T': {url} redirects to {log.base}/ok "
+        "(status 200); consider linking to it directly"
+    ]
+    assert [m for _, m in log.seen("/ok")] == ["HEAD"]
+
+
+def test_a_reset_connection_is_retried_then_named_as_such(log: _Log) -> None:
+    url = f"{log.base}/reset"
+    assert _texts(_web(url, retries=1)) == [
+        f"source/intro.md:1: error: link 'T': {url} could not be reached "
+        "(connection closed by the server)"
+    ]
+    # HEAD is reset, so GET is tried; GET is reset too, so the whole attempt is retried.
+    assert [m for _, m in log.seen("/reset")] == ["HEAD", "GET", "HEAD", "GET"]
+
+
+def test_an_error_without_a_message_is_named_by_its_type() -> None:
+    assert _describe(HTTPException()) == "HTTPException"
+    assert _describe(HTTPException("bad answer")) == "bad answer"
+
+
+def test_an_https_link_connects_to_its_own_host(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    url = f"https://127.0.0.1:{port}/"
+    assert _texts(_web(url)) == [
+        f"source/intro.md:1: error: link 'T': {url} could not be reached (connection refused)"
+    ]
+
+
+def test_a_get_answer_is_read_up_to_64_kib_then_left(log: _Log) -> None:
+    started = time.monotonic()
+    report = _web(f"{log.base}/exact-body", timeout=3)
+    assert report.findings == ()
+    assert time.monotonic() - started < 2.5
+    assert [m for _, m in log.seen("/exact-body")] == ["HEAD", "GET"]
+
+
+def test_retries_wait_the_backoff_doubled_each_time(log: _Log) -> None:
+    url = f"{log.base}/busy"
+    report = _web(url, retries=2, backoff=0.5)
+    assert _texts(report) == [f"source/intro.md:1: error: link 'T': {url} returned status 503"]
+    (first, _), (second, _), (third, _) = log.seen("/busy")
+    assert second - first >= 0.5
+    assert 1.0 <= third - second < 1.45  # 1.5 if it tripled
+
+
+def test_a_retry_after_beyond_the_budget_gives_up_at_once(log: _Log) -> None:
+    url = f"{log.base}/later-long"
+    started = time.monotonic()
+    report = _web(url, retries=2, budget=3, max_retry_after=100)
+    assert time.monotonic() - started < 1.5
+    assert _texts(report) == [f"source/intro.md:1: error: link 'T': {url} returned status 429"]
+    assert len(log.seen("/later-long")) == 1
+
+
+def test_an_answer_after_the_budget_is_not_waited_for(log: _Log) -> None:
+    started = time.monotonic()
+    report = _web(f"{log.base}/delay", budget=0.4)
+    assert time.monotonic() - started < 0.9  # the answer comes after 0.7 s
+    host = log.base.removeprefix("http://")
+    assert _texts(report) == [
+        f"source/intro.md:1: error: link 'T': no answer from {host} within the time budget (0.4 s)"
+    ]
+
+
+def test_a_server_still_talking_at_the_deadline_does_not_keep_the_program_alive(
+    log: _Log,
+) -> None:
+    program = (
+        "import sys, time\n"
+        "from reportpipe.checkconfig import LinksConfig\n"
+        "from reportpipe.links import Link, check_links\n"
+        "report = check_links([Link(sys.argv[1], 'T', 'a.md', 1)], anchors=frozenset(),\n"
+        "    config=LinksConfig(timeout=5, budget=1, retries=0), offline=False, cache_file=None)\n"
+        "print(*(f.message for f in report.findings))\n"
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", program, f"{log.base}/trickle"],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=True,
+    )
+    assert time.monotonic() - started < 8
+    host = log.base.removeprefix("http://")
+    assert done.stdout == f"link 'T': no answer from {host} within the time budget (1 s)\n"
+
+
+def test_links_and_link_reports_cannot_be_changed_afterwards() -> None:
+    link, report = Link("#a", "T", "a.md", 1), _web()
+    with pytest.raises(FrozenInstanceError):
+        report.checked = 1  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        link.url = "#b"  # type: ignore[misc]
+    assert len({link, Link("#a", "T", "a.md", 1)}) == 1
+
+
+@pytest.mark.parametrize("url", ["http:///no-host", "https://exa mple.org/"])
+def test_a_web_address_without_host_or_with_a_space_is_malformed(url: str) -> None:
+    assert [f.message for f in _web(url).findings] == [
+        f"link 'T' has a malformed web address: '{url}'"
+    ]
+
+
+def test_a_percent_encoded_fragment_names_its_anchor() -> None:
+    report = check_links(
+        [Link("#gr%C3%A4ns", "T", "source/intro.md", 1)],
+        anchors=frozenset({"gräns"}),
+        config=LinksConfig(),
+        offline=True,
+        cache_file=None,
+    )
+    assert report.findings == ()
+
+
+def _clocked(log: _Log, cache: Path, clock: list[float], **settings: Any) -> LinkReport:
+    return check_links(
+        [Link(f"{log.base}/ok", "T", "source/intro.md", 1)],
+        anchors=frozenset(),
+        config=LinksConfig(timeout=5, budget=10, retries=0, **settings),
+        offline=False,
+        cache_file=cache,
+        now=lambda: clock[0],
+    )
+
+
+def test_an_entry_checked_this_very_moment_is_used(log: _Log, tmp_path: Path) -> None:
+    cache, clock = tmp_path / "links.json", [1_000_000.0]
+    assert _clocked(log, cache, clock).checked == 1
+    second = _clocked(log, cache, clock)
+    assert (second.checked, second.cached, len(log.seen("/ok"))) == (0, 1, 1)
+
+
+def test_an_entry_from_the_future_is_not_trusted(log: _Log, tmp_path: Path) -> None:
+    cache, clock = tmp_path / "links.json", [1_000_000.0]
+    assert _clocked(log, cache, clock).checked == 1
+    clock[0] -= 0.5  # the clock went back: the entry claims a time still to come
+    second = _clocked(log, cache, clock)
+    assert (second.checked, second.cached, len(log.seen("/ok"))) == (1, 0, 2)
+
+
+def test_max_age_zero_writes_no_cache(log: _Log, tmp_path: Path) -> None:
+    cache = tmp_path / "links.json"
+    assert _clocked(log, cache, [1_000_000.0], cache_max_age=0).checked == 1
+    assert not cache.exists()
+
+
+def test_the_cache_file_is_sorted_readable_json_with_one_space_indent(
+    log: _Log, tmp_path: Path
+) -> None:
+    cache, ok = tmp_path / "links.json", f"{log.base}/ok"
+    _clocked(log, cache, [1_000_000.0])
+    assert cache.read_text("utf-8") == (
+        "{\n"
+        f' "{ok}": {{\n'
+        '  "checked_at": 1000000.0,\n'
+        f'  "final": "{ok}",\n'
+        '  "ok": true,\n'
+        '  "status": 200\n'
+        " }\n"
+        "}\n"
+    )
+
+
+def test_a_redirect_carries_the_fragment_unless_it_brings_its_own(log: _Log) -> None:
+    carried, own = f"{log.base}/temporary#sec", f"{log.base}/to-part#sec"
+    assert [f.message for f in _web(carried, own).findings] == [
+        f"link 'T': {carried} redirects to {log.base}/ok#sec (status 200); "
+        "consider linking to it directly",
+        f"link 'T': {own} redirects to {log.base}/ok#part (status 200); "
+        "consider linking to it directly",
+    ]
+
+
+def test_a_refused_connection_within_a_short_budget_is_named(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    url = f"http://127.0.0.1:{port}/"
+    assert _texts(_web(url, budget=0.9)) == [
+        f"source/intro.md:1: error: link 'T': {url} could not be reached (connection refused)"
+    ]
+
+
+def test_a_request_failing_once_the_budget_is_spent_counts_as_unanswered(log: _Log) -> None:
+    # Through check_links the main thread has already stopped waiting by then; the
+    # checker itself must say "out of time", not report the failure as the link's.
+    checker = _Checker(LinksConfig(timeout=5, retries=2, backoff=0.01), time.monotonic() + 0.3)
+    with pytest.raises(_OutOfTimeError):
+        checker._fetch(f"{log.base}/delay")
+
+
+def test_a_get_answer_of_64_kib_is_read_whole_and_the_connection_closed_cleanly(
+    log: _Log,
+) -> None:
+    assert _web(f"{log.base}/full-body").findings == ()
+    deadline = time.monotonic() + 5
+    while not log.endings and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert log.endings == ["closed"]
+
+
+def test_a_max_age_of_one_second_still_caches(log: _Log, tmp_path: Path) -> None:
+    cache, clock = tmp_path / "links.json", [1_000_000.0]
+    assert _clocked(log, cache, clock, cache_max_age=1).checked == 1
+    clock[0] += 0.5
+    assert _clocked(log, cache, clock, cache_max_age=1).cached == 1
+    assert len(log.seen("/ok")) == 1
+
+
+def test_the_cache_keeps_non_ascii_addresses_as_written(log: _Log, tmp_path: Path) -> None:
+    cache, url = tmp_path / "links.json", f"{log.base}/sjö"
+    _web(url, cache=cache)
+    text = cache.read_text("utf-8")
+    assert f'"{url}": {{' in text
+    assert json.loads(text)[url]["status"] == 404
+
+
+def test_a_location_is_followed_only_with_a_redirect_status(log: _Log) -> None:
+    bare, extra = f"{log.base}/no-location", f"{log.base}/ok-with-location"
+    assert _texts(_web(bare, extra)) == [
+        f"source/intro.md:1: error: link 'T': {bare} returned status 302"
+    ]
+    assert log.seen("/missing") == []
+
+
+@pytest.mark.parametrize("url", ["http://example.org:abc/", "https://example.org:99999/"])
+def test_a_web_address_with_a_bad_port_is_malformed(url: str) -> None:
+    assert [f.message for f in _web(url).findings] == [
+        f"link 'T' has a malformed web address: '{url}'"
+    ]
+
+
+def test_a_failed_connection_is_not_retried_when_the_wait_would_not_fit(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    url = f"http://127.0.0.1:{port}/"
+    started = time.monotonic()
+    report = _web(url, retries=2, backoff=5, budget=2)
+    assert time.monotonic() - started < 1.5
+    assert _texts(report) == [
+        f"source/intro.md:1: error: link 'T': {url} could not be reached (connection refused)"
+    ]
+
+
+def test_a_cache_that_cannot_be_written_is_a_warning(log: _Log, tmp_path: Path) -> None:
+    (tmp_path / "plain-file").write_text("not a directory", "utf-8")
+    cache = tmp_path / "plain-file" / "links.json"
+    report = _web(f"{log.base}/ok", cache=cache)
+    assert _texts(report) == [
+        f"{cache}: warning: link cache not saved: "
+        f"[Errno 17] File exists: '{tmp_path / 'plain-file'}'"
+    ]
+
+
+def test_findings_of_one_file_are_sorted_by_line_before_message() -> None:
+    report = check_links(
+        [Link("#", "a", "a.md", 10), Link("#", "b", "a.md", 2), Link("#", "c", "a.md", None)],
+        anchors=frozenset(),
+        config=LinksConfig(),
+        offline=True,
+        cache_file=None,
+    )
+    assert [(f.line, f.message) for f in report.findings] == [
+        (None, "link 'c' has no target"),
+        (2, "link 'b' has no target"),
+        (10, "link 'a' has no target"),
+    ]
+
+
+def test_each_answer_is_a_detail_not_a_step_of_the_normal_output(log: _Log) -> None:
+    out = io.StringIO()
+    with Progress(level=1, out=out).listening():
+        assert _web(f"{log.base}/ok").findings == ()
+    text = out.getvalue()
+    assert "links: checking 1 web addresses on 1 hosts…" in text
+    assert "web addresses answered" not in text
+
+
+def test_an_entry_exactly_max_age_old_is_checked_again(log: _Log, tmp_path: Path) -> None:
+    cache, clock = tmp_path / "links.json", [1_000_000.0]
+    assert _clocked(log, cache, clock, cache_max_age=60).checked == 1
+    clock[0] += 60
+    assert _clocked(log, cache, clock, cache_max_age=60).checked == 1
+    assert len(log.seen("/ok")) == 2
+
+
+def test_the_report_gives_the_seconds_the_check_took(log: _Log) -> None:
+    started = time.monotonic()
+    report = _web(f"{log.base}/delay")
+    assert 0.7 <= report.seconds <= time.monotonic() - started
