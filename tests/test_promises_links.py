@@ -311,20 +311,32 @@ def test_a_get_answer_is_read_up_to_64_kib_then_left(log: _Log) -> None:
     assert [m for _, m in log.seen("/exact-body")] == ["HEAD", "GET"]
 
 
-def test_retries_wait_the_backoff_doubled_each_time(log: _Log) -> None:
+def test_retries_wait_the_backoff_doubled_each_time(
+    log: _Log, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The waits the checker asks for, recorded (not timed: a loaded machine stretches
+    every pause, never the wait asked for)."""
+    waits: list[float] = []
+    sleep = time.sleep
+
+    def recorded(seconds: float) -> None:
+        if threading.current_thread().name == "reportpipe-linkcheck":
+            waits.append(seconds)
+        sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", recorded)
     url = f"{log.base}/busy"
     report = _web(url, retries=2, backoff=0.5)
     assert _texts(report) == [f"source/intro.md:1: error: link 'T': {url} returned status 503"]
-    (first, _), (second, _), (third, _) = log.seen("/busy")
-    assert second - first >= 0.5
-    assert 1.0 <= third - second < 1.45  # 1.5 if it tripled
+    assert len(log.seen("/busy")) == 3
+    assert waits == [0.5, 1.0]
 
 
 def test_a_retry_after_beyond_the_budget_gives_up_at_once(log: _Log) -> None:
     url = f"{log.base}/later-long"
     started = time.monotonic()
     report = _web(url, retries=2, budget=3, max_retry_after=100)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 3  # within the budget, not after Retry-After
     assert _texts(report) == [f"source/intro.md:1: error: link 'T': {url} returned status 429"]
     assert len(log.seen("/later-long")) == 1
 
@@ -332,7 +344,7 @@ def test_a_retry_after_beyond_the_budget_gives_up_at_once(log: _Log) -> None:
 def test_an_answer_after_the_budget_is_not_waited_for(log: _Log) -> None:
     started = time.monotonic()
     report = _web(f"{log.base}/delay", budget=0.4)
-    assert time.monotonic() - started < 0.9  # the answer comes after 0.7 s
+    assert time.monotonic() - started < 5  # a bound on a hang; the finding says the rest
     host = log.base.removeprefix("http://")
     assert _texts(report) == [
         f"source/intro.md:1: error: link 'T': no answer from {host} within the time budget (0.4 s)"
@@ -515,7 +527,7 @@ def test_a_failed_connection_is_not_retried_when_the_wait_would_not_fit(tmp_path
     url = f"http://127.0.0.1:{port}/"
     started = time.monotonic()
     report = _web(url, retries=2, backoff=5, budget=2)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 3  # a retry would wait 5 s first
     assert _texts(report) == [
         f"source/intro.md:1: error: link 'T': {url} could not be reached (connection refused)"
     ]
