@@ -4,11 +4,13 @@
 Arguments: the mutated module (relative to the work copy), its unmutated text and the
 selection made from coverage (build/mutants/NAME.lines.json, see run._selection).
 
-A mutant meets only the tests that can notice it: those that run its changed lines, with
-the tests sharing a wide fixture that one of them set up, plus the tests that start
-subprocesses (coverage does not see inside those). A line run only at import (a default,
-a constant, a class body) concerns every test. The tests run quickest first and stop at
-the first failure; a mutant on lines no test runs survives without a run.
+A mutant meets only the tests that can notice it: those that run its changed lines in
+the test process, with the tests sharing a wide fixture that one of them set up. A line
+run only at import (a default, a constant, a class body) concerns every test; a line no
+test runs in-process may still run in a subprocess a test starts (coverage does not see
+inside those), so it meets the tests that start subprocesses. The tests run quickest
+first and stop at the first failure; a mutant on lines no test runs at all survives
+without a run.
 """
 
 from __future__ import annotations
@@ -65,16 +67,19 @@ def measured_line(line: int, selection: dict[str, Any], starts: dict[int, list[i
 def chosen_tests(
     lines: set[int], selection: dict[str, Any], starts: dict[int, list[int]] | None = None
 ) -> list[str]:
-    """The tests that can notice a change on `lines`, quickest first."""
-    chosen = set(selection["spawning"])
+    """The tests that can notice a change on `lines`, quickest first: those that ran
+    them in the test process; for a line run only at import, every test; for a line no
+    test ran in-process, the tests that start subprocesses (it may run in one of those)."""
+    chosen: set[str] = set()
     at_import = set(selection["at_import"])
     for changed in lines:
         line = measured_line(changed, selection, starts or {})
         if line is None:
-            continue
-        if line in at_import:
+            chosen.update(selection["spawning"])
+        elif line in at_import:
             chosen.update(selection["all"])
-        chosen.update(selection["lines"].get(str(line), ()))
+        else:
+            chosen.update(selection["lines"].get(str(line), ()))
     seconds = selection["seconds"]
     return sorted(chosen, key=lambda test: (seconds.get(test, 0.0), test))
 
