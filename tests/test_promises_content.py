@@ -101,3 +101,51 @@ def test_the_print_edition_gets_the_themes_registered_printing_condition(
 ) -> None:
     intent = load_output_intent(open_project(make_project({})))
     assert intent is not None and intent.identifier and intent.registry
+
+
+def test_a_credited_picture_in_a_chapter_loads_with_its_credit(make_project: MakeProject) -> None:
+    root = make_project({"source/intro.md": "# Inledning\n\n![Loket](images/loket.svg)\n"})
+    loaded = load_report(open_project(root))
+    [intro, _] = loaded.report.chapters
+    assert [image.key for image in intro.fragment.images] == ["images/loket.svg"]
+
+
+def test_a_picture_in_a_chapter_without_a_credit_entry_is_refused_at_its_line(
+    make_project: MakeProject,
+) -> None:
+    root = make_project(
+        {
+            "source/intro.md": "# Inledning\n\nText.\n\n![Ny](images/ny.svg)\n",
+            "source/images/ny.svg": (
+                '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>'
+            ),
+        }
+    )
+    assert _refusals(root) == [
+        "source/intro.md:5: error: picture 'images/ny.svg' has no entry in source/pictures.yaml "
+        "(key 'images/ny.svg': alt text and credit)"
+    ]
+
+
+def test_text_must_be_text_not_binary_data(make_project: MakeProject) -> None:
+    root = make_project({})
+    report = root / "source" / "report.yaml"
+    text = report.read_text("utf-8").replace("title: Jobbregionen", "title: !!binary aGVq")
+    report.write_text(text, "utf-8")
+    [found] = _refusals(root)
+    assert found.startswith("source/report.yaml:3: error: ")
+
+
+@pytest.mark.parametrize(("date", "ok"), [("1980-01-01", True), ("1979-12-31", False)])
+def test_an_edition_date_is_1980_or_later(make_project: MakeProject, date: str, ok: bool) -> None:
+    """Zip, gzip and font time stamps cannot express earlier dates."""
+    root = make_project({})
+    report = root / "source" / "report.yaml"
+    report.write_text(report.read_text("utf-8").replace("date: 2026-11-29", f"date: {date}"))
+    if ok:
+        assert load_report(open_project(root)).report.edition.date.isoformat() == date
+    else:
+        assert _refusals(root)[0] == (
+            "source/report.yaml:12: error: editions.#1.date: input should be greater than or "
+            "equal to 1980-01-01"
+        )
