@@ -6,7 +6,9 @@ selection made from coverage (build/mutants/NAME.lines.json, see run._selection)
 
 A mutant meets only the tests that can notice it: those that run its changed lines in
 the test process, with the tests sharing a wide fixture that one of them set up. A line
-run only at import (a default, a constant, a class body) concerns every test; a line no
+run only at import concerns the tests that run the body of the function or class it
+belongs to (a default, a decorator, a class attribute), or every test (a constant at
+module level, or a definition no test runs); a line no
 test runs in-process may still run in a subprocess a test starts (coverage does not see
 inside those), so it meets the tests that start subprocesses. The tests run quickest
 first and stop at the first failure; a mutant on lines no test runs at all survives
@@ -55,29 +57,66 @@ def statement_starts(source: str) -> dict[int, list[int]]:
     return starts
 
 
+def definitions(source: str) -> dict[int, list[tuple[int, int]]]:
+    """For each line inside functions or classes, their lines, innermost first."""
+    spans = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            decorators = [d.lineno for d in node.decorator_list]
+            spans.append((min([node.lineno, *decorators]), node.end_lineno or node.lineno))
+    inside: dict[int, list[tuple[int, int]]] = {}
+    for first, last in sorted(spans, key=lambda span: span[1] - span[0]):  # innermost first
+        for line in range(first, last + 1):
+            inside.setdefault(line, []).append((first, last))
+    return inside
+
+
+def users_of(
+    line: int, selection: dict[str, Any], inside: dict[int, list[tuple[int, int]]]
+) -> set[str]:
+    """The tests that run the body of the innermost function or class around `line` that
+    any test runs: for a line run at import (a default, a decorator, a class attribute),
+    or one run where coverage does not look (a forked worker), the tests that can feel it.
+    Empty at module level, or when no test runs any definition around it."""
+    for first, last in inside.get(line, []):
+        found: set[str] = set()
+        for number in range(first, last + 1):
+            found.update(selection["lines"].get(str(number), ()))
+        if found:
+            return found
+    return set()
+
+
 def measured_line(line: int, selection: dict[str, Any], starts: dict[int, list[int]]) -> int | None:
-    """The line coverage measured for a change on `line`: itself or a statement around it."""
+    """The line coverage measured for a change on `line`: itself, or the first line of
+    the statement it is part of (coverage measures a long statement at its start)."""
     known = set(map(int, selection["lines"])) | set(selection["at_import"])
-    for candidate in [line, *starts.get(line, [])]:
+    for candidate in [line, *starts.get(line, [])[:2]]:
         if candidate in known:
             return candidate
     return None
 
 
 def chosen_tests(
-    lines: set[int], selection: dict[str, Any], starts: dict[int, list[int]] | None = None
+    lines: set[int],
+    selection: dict[str, Any],
+    starts: dict[int, list[int]] | None = None,
+    inside: dict[int, list[tuple[int, int]]] | None = None,
 ) -> list[str]:
     """The tests that can notice a change on `lines`, quickest first: those that ran
-    them in the test process; for a line run only at import, every test; for a line no
-    test ran in-process, the tests that start subprocesses (it may run in one of those)."""
+    them in the test process; for a line run only at import, those that run its
+    function or class (else every test); for a line no test ran in-process, the tests
+    that start subprocesses and those that run the function around it (it may run in a
+    subprocess or a forked worker, which coverage does not see)."""
     chosen: set[str] = set()
     at_import = set(selection["at_import"])
     for changed in lines:
         line = measured_line(changed, selection, starts or {})
         if line is None:
             chosen.update(selection["spawning"])
+            chosen.update(users_of(changed, selection, inside or {}))
         elif line in at_import:
-            chosen.update(selection["all"])
+            chosen.update(users_of(line, selection, inside or {}) or selection["all"])
         else:
             chosen.update(selection["lines"].get(str(line), ()))
     seconds = selection["seconds"]
@@ -89,7 +128,7 @@ def main(argv: list[str]) -> int:
     source = Path(original).read_text("utf-8")
     lines = changed_lines(source.splitlines(), Path(module).read_text("utf-8").splitlines())
     selection = json.loads(Path(selection_json).read_text("utf-8"))
-    tests = chosen_tests(lines, selection, statement_starts(source))
+    tests = chosen_tests(lines, selection, statement_starts(source), definitions(source))
     if not tests:
         print("no test runs the mutated lines")
         return SURVIVED
