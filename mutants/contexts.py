@@ -4,8 +4,8 @@ module. It records what decides which tests can notice a mutant on a given line:
 - each test's lines, under the test's node id (a coverage "context");
 - the fixtures wider than a function that a test set up (their lines count for every
   test that uses them, not only for the first one);
-- the tests that start a subprocess, directly or through such a fixture (coverage does
-  not see which lines a subprocess runs, so they meet every mutant);
+- the tests that start a Python subprocess, directly or through such a fixture (coverage
+  does not see which lines a subprocess runs);
 - each test's seconds (quickest first: a killed mutant is known sooner).
 
 The record goes to DATA_FILE.tests.json beside coverage's data file.
@@ -17,6 +17,7 @@ import importlib
 import json
 import pkgutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,12 +37,21 @@ _fixtures: list[str] = []  # the wide fixtures being set up, innermost last
 _popen_init = subprocess.Popen.__init__
 
 
-def _noting_popen(self: Any, *args: Any, **kwargs: Any) -> None:
-    if _fixtures:
-        _SPAWNING_FIXTURES.add(_fixtures[-1])
-    elif _now:
-        _SPAWNING_TESTS.add(_now[-1])
-    _popen_init(self, *args, **kwargs)
+def _runs_python(args: Any) -> bool:
+    """Whether a subprocess runs Python (our code, unseen by coverage); Java (veraPDF),
+    git or a browser run none of it."""
+    first = args.split()[0] if isinstance(args, str) and args else next(iter(args or ()), "")
+    name = Path(str(first)).name
+    return name.startswith("python") or name == Path(sys.executable).name
+
+
+def _noting_popen(self: Any, args: Any, *rest: Any, **kwargs: Any) -> None:
+    if _runs_python(args):
+        if _fixtures:
+            _SPAWNING_FIXTURES.add(_fixtures[-1])
+        elif _now:
+            _SPAWNING_TESTS.add(_now[-1])
+    _popen_init(self, args, *rest, **kwargs)
 
 
 subprocess.Popen.__init__ = _noting_popen  # type: ignore[method-assign]

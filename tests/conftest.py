@@ -18,7 +18,7 @@ Projects:
   with both PDFs and the incremental-build state), for tests that need previous outputs
   without paying for a build.
 - `released` (session): the shipped project (with constraints.txt) released once as
-  VERSION through the CLI in a subprocess, veraPDF included; the project root. Read it,
+  VERSION through the CLI in this process, veraPDF included; the project root. Read it,
   never change it: copy it (`shutil.copytree`) to change or release again. Skips when
   veraPDF cannot run here.
 - `make_project` (function): a copy of the shipped project in tmp_path with some files
@@ -178,6 +178,6 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip(f"veraPDF cannot run here, so release refuses: {exc}")
     root = copy_project(tmp_path_factory.mktemp("release"))
     shutil.copy(REPO / "constraints.txt", root / "constraints.txt")
-    result = run_cli_process("release", "--offline", "--project", str(root))
+    result = run_cli("release", "--offline", "--project", str(root))  # test_new: a process
     assert result.code == 0, result.out + result.err
     return root
