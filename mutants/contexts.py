@@ -38,11 +38,10 @@ _popen_init = subprocess.Popen.__init__
 
 
 def _runs_python(args: Any) -> bool:
-    """Whether a subprocess runs Python (our code, unseen by coverage); Java (veraPDF),
-    git or a browser run none of it."""
-    first = args.split()[0] if isinstance(args, str) and args else next(iter(args or ()), "")
-    name = Path(str(first)).name
-    return name.startswith("python") or name == Path(sys.executable).name
+    """Whether a subprocess runs Python (our code, unseen by coverage), also behind a
+    wrapper such as `unshare -rn python …`; Java (veraPDF), git or a browser run none."""
+    words = args.split() if isinstance(args, str) else [str(a) for a in args or ()]
+    return any(Path(word).name.startswith("python") or word == sys.executable for word in words[:4])
 
 
 def _noting_popen(self: Any, args: Any, *rest: Any, **kwargs: Any) -> None:
