@@ -303,3 +303,13 @@ def test_a_second_paragraph_with_two_inline_parts_keeps_their_order() -> None:
 def test_a_heading_line_is_the_heading_not_a_paragraph_with_its_words() -> None:
     fragment = _render("A\n\n# A")
     assert [h.line for h in fragment.headings] == [3]
+
+
+def test_an_escaped_character_in_a_link_label_is_shown_as_written() -> None:
+    fragment = render_markdown(
+        "# Rubrik\n\nSe [a \\*b](plan.pdf).\n", shown="source/x.md", resolve_image=_resolve
+    )
+    assert [str(f) for f in fragment.findings] == [
+        f"source/x.md:3: error: link 'a *b' leads to 'plan.pdf'; {RULE}"
+    ]
+    assert [link.text for link in fragment.links] == ["a *b"]

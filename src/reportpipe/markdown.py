@@ -30,7 +30,7 @@ from markdown.extensions import Extension
 from markdown.extensions.attr_list import AttrListTreeprocessor, get_attrs_and_remainder
 from markdown.extensions.toc import slugify
 from markdown.treeprocessors import Treeprocessor
-from markdown.util import AMP_SUBSTITUTE
+from markdown.util import AMP_SUBSTITUTE, ETX, STX
 
 from reportpipe.findings import Finding, error, warning
 from reportpipe.project import project_url
@@ -97,9 +97,15 @@ def _first_line(text: str, *needles: str) -> int | None:
     return None
 
 
+#: A character escaped with a backslash (`\*`), as Markdown keeps it until the end.
+_ESCAPED = re.compile(f"{STX}([0-9]+){ETX}")
+
+
 def _plain(text: str) -> str:
     """Text as written: Markdown hides e-mail autolinks (<a@b.se>) behind character
-    references with a placeholder for "&"; undo that so messages and checks see it."""
+    references with a placeholder for "&", and escaped characters behind numbered
+    markers; undo both so messages and checks see the text."""
+    text = _ESCAPED.sub(lambda found: chr(int(found.group(1))), text)
     return unescape(text.replace(AMP_SUBSTITUTE, "&")) if AMP_SUBSTITUTE in text else text
 
 
