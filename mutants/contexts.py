@@ -27,6 +27,7 @@ import coverage
 import pytest
 
 _SECONDS: dict[str, float] = {}
+_FIXTURE_SECONDS: dict[str, float] = {}  # wide fixture -> seconds its setup took
 _SET_UP: dict[str, set[str]] = {}  # test -> wide fixtures set up while it ran
 _USES: dict[str, list[str]] = {}  # test -> every fixture it uses
 _SPAWNING_TESTS: set[str] = set()
@@ -81,11 +82,13 @@ def pytest_fixture_setup(fixturedef: Any, request: Any) -> Iterator[None]:
         _fixtures.append(fixturedef.argname)
         if _now:
             _SET_UP.setdefault(_now[-1], set()).add(fixturedef.argname)
+    started = time.monotonic()
     try:
         yield
     finally:
         if wide:
             _fixtures.pop()
+            _FIXTURE_SECONDS[fixturedef.argname] = time.monotonic() - started
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -112,8 +115,16 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         for test, uses in _USES.items()
         if test in _SPAWNING_TESTS or _SPAWNING_FIXTURES.intersection(uses)
     }
+    # what a test costs when it runs alone: its own time and the setup of the wide
+    # fixtures it uses (a release, a build), wherever those were first set up
+    cost = {
+        test: seconds
+        - sum(_FIXTURE_SECONDS.get(f, 0.0) for f in _SET_UP.get(test, ()))
+        + sum(_FIXTURE_SECONDS.get(f, 0.0) for f in set(_USES.get(test, ())))
+        for test, seconds in _SECONDS.items()
+    }
     record = {
-        "seconds": _SECONDS,
+        "seconds": cost,
         "set_up": {test: sorted(names) for test, names in _SET_UP.items()},
         "uses": _USES,
         "spawning": sorted(spawning),
