@@ -8,16 +8,19 @@ certificate in tests/fixtures/tls (a test CA trusted through SSL_CERT_FILE)."""
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import socket
 import ssl
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from pydantic import ValidationError
 
 from conftest import FIXTURES, REPO, copy_project, run_cli
@@ -48,16 +51,20 @@ SETTINGS = ("HOST", "PORT", "USER", "SECURITY", "TIMEOUT", "PER_MINUTE")
 
 
 class Inbox:
-    """Keeps the messages; hangs up without an answer at RCPT or after DATA."""
+    """Keeps the messages; refuses an address, or hangs up without an answer at RCPT or
+    after DATA."""
 
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], bytes]] = []
+        self.refuse: set[str] = set()
         self.hang_up_at_rcpt: set[str] = set()
         self.hang_up_after_data: set[str] = set()
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd's naming
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 mailbox unavailable"
         if address in self.hang_up_at_rcpt:
             server.transport.close()  # the line drops before the message is handed over
             return "421 4.3.0 closing connection"
@@ -205,6 +212,8 @@ def test_the_letter_states_the_attachment_size_in_kib_rounded(project: Path) -> 
         assert body is not None
         text = " ".join(body.get_content().split())
         assert "(edition.pdf, 1465 KiB)" in text
+        # the message id is the sender's domain's
+        assert str(letter.message["Message-ID"]).endswith("@reglab.example>")
 
 
 def test_a_ledger_that_cannot_be_opened_is_an_input_error(tmp_path: Path) -> None:
@@ -229,15 +238,20 @@ def test_a_ledger_with_whole_lines_gets_no_empty_line(tmp_path: Path) -> None:
     assert path.read_text("utf-8") == first + '{"email": "b@kommun.se", "result": "sending"}\n'
 
 
-def test_one_dropped_connection_is_counted_as_exactly_one_failure(
+def test_a_refusal_and_a_dropped_connection_are_counted_as_two_failures(
     project: Path, inbox: Inbox
 ) -> None:
+    inbox.refuse.add(RECIPIENTS[0])
     inbox.hang_up_at_rcpt.add(RECIPIENTS[2])
     result = run_cli("distribute", VERSION, "--send", "--project", str(project))
     assert result.code == 1
+    assert f"refused: {RECIPIENTS[0]}: 550 5.1.1 mailbox unavailable" in result.out
     assert f"failed: {RECIPIENTS[2]}: Connection unexpectedly closed" in result.out
-    assert f"{len(RECIPIENTS) - 1} sent, 1 failed, 0 uncertain" in result.out
-    assert inbox.recipients() == sorted(set(RECIPIENTS) - {RECIPIENTS[2]})
+    assert f"{len(RECIPIENTS) - 2} sent, 2 failed, 0 uncertain" in result.out
+    assert inbox.recipients() == sorted(set(RECIPIENTS) - {RECIPIENTS[0], RECIPIENTS[2]})
+    # the ledger is UTF-8 text with the names as written (read with grep as well as jq)
+    ledger = (project / "archive" / VERSION / "deliveries.jsonl").read_text("utf-8")
+    assert '"municipality": "Umeå"' in ledger and '"municipality": "Skellefteå"' in ledger
 
 
 def test_implicit_tls_tells_a_drop_before_the_message_from_one_after_it(
@@ -331,7 +345,7 @@ def test_letters_are_paced_by_per_minute(
     try:
         outcome = send_letters(
             letters,
-            settings=_smtp(port, per_minute=30),
+            settings=_smtp(port, per_minute=40),
             ledger=ledger,
             progress=lambda _: None,
             sleep=pauses.append,
@@ -339,7 +353,7 @@ def test_letters_are_paced_by_per_minute(
     finally:
         ledger.close()
     assert (outcome.sent, outcome.failed, outcome.uncertain) == (3, 0, [])
-    assert pauses == [2.0, 2.0]  # 30 a minute: 2 s between letters, none before the first
+    assert pauses == [1.5, 1.5]  # 40 a minute: 1.5 s between letters, none before the first
     assert inbox.quits == 1
 
 
@@ -404,3 +418,196 @@ def test_a_distribution_needs_at_least_one_recipient() -> None:
     assert [(e["loc"], e["type"]) for e in caught.value.errors()] == [
         (("recipients",), "too_short")
     ]
+
+
+def test_the_smtp_port_is_1_to_65535(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _settings(monkeypatch, host="h", port="1").port == 1
+    assert _settings(monkeypatch, host="h", port="65535").port == 65535
+    assert _refused(monkeypatch, host="h", port="0") == [
+        "source/distribution.yaml: error: smtp.port: input should be greater than or equal to 1"
+    ]
+    assert _refused(monkeypatch, host="h", port="65536") == [
+        "source/distribution.yaml: error: smtp.port: input should be less than or equal to 65535"
+    ]
+
+
+def test_the_rate_is_above_0_and_at_most_6000_a_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _settings(monkeypatch, host="h", per_minute="0.5").per_minute == 0.5
+    assert _settings(monkeypatch, host="h", per_minute="6000").per_minute == 6000.0
+    assert _refused(monkeypatch, host="h", per_minute="0") == [
+        "source/distribution.yaml: error: smtp.per_minute: input should be greater than 0"
+    ]
+    assert _refused(monkeypatch, host="h", per_minute="6000.5") == [
+        "source/distribution.yaml: error: smtp.per_minute: input should be less than or equal "
+        "to 6000"
+    ]
+
+
+def _recipients_error(project: Path, old: str, new: str) -> list[str]:
+    path = project / "source" / "distribution.yaml"
+    path.write_text(path.read_text("utf-8").replace(old, new, 1), "utf-8")
+    with pytest.raises(InputError) as caught:
+        load_distribution(Project(project), lang=None)
+    return [str(f) for f in caught.value.findings]
+
+
+def test_a_one_letter_name_is_a_name_and_an_empty_one_is_not(project: Path) -> None:
+    path = project / "source" / "distribution.yaml"
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("organisation: Umeå kommun", "organisation: U", 1), "utf-8")
+    assert load_distribution(Project(project), lang=None).recipients[0].organisation == "U"
+    line = text.splitlines().index("    organisation: Umeå kommun") + 1
+    assert _recipients_error(project, "organisation: U\n", 'organisation: ""\n') == [
+        f"source/distribution.yaml:{line}: error: recipients.#1.organisation: string should "
+        "have at least 1 character"
+    ]
+
+
+@pytest.mark.parametrize("key", ["organisation", "email"])
+def test_names_and_addresses_must_be_text_not_binary(project: Path, key: str) -> None:
+    """YAML's !!binary gives bytes; they are not taken for text."""
+    text = (project / "source" / "distribution.yaml").read_text("utf-8")
+    value = {"organisation": "Umeå kommun", "email": "registrator@umea.example"}[key]
+    line = text.splitlines().index(f"    {key}: {value}") + 1
+    # base64 of "registrator@umea.example"
+    encoded = "!!binary cmVnaXN0cmF0b3JAdW1lYS5leGFtcGxl"
+    assert _recipients_error(project, f"{key}: {value}\n", f"{key}: {encoded}\n") == [
+        f"source/distribution.yaml:{line}: error: recipients.#1.{key}: input should be a "
+        "valid string"
+    ]
+
+
+def test_the_letters_listed_are_only_the_letter_templates(project: Path) -> None:
+    templates = project / "styles" / "templates"
+    templates.mkdir(parents=True, exist_ok=True)
+    (templates / "letter.css").write_text("/* not a letter */\n", "utf-8")
+    (templates / "memo.txt.j2").write_text("not a letter\n", "utf-8")
+    text = (project / "source" / "distribution.yaml").read_text("utf-8")
+    anchor = "    email: registrator@umea.example\n"
+    line = text.splitlines().index(anchor.rstrip("\n")) + 1
+    assert _recipients_error(project, anchor, f"{anchor}    language: de\n") == [
+        f"source/distribution.yaml:{line + 1}: error: registrator@umea.example: there is no "
+        "cover letter in 'de' (letters: en, sv); write styles/templates/letter.de.txt.j2 or "
+        "give the recipient another language"
+    ]
+
+
+@pytest.fixture
+def login_inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Inbox, list[str]]]:
+    """A server that lets `jobbregionen` in with the password `hemligt` (AUTH without
+    TLS, as a test server on this machine may); notes each login that succeeded."""
+    logins: list[str] = []
+
+    def authenticator(
+        server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            b"jobbregionen",
+            b"hemligt",
+        )
+        if ok:
+            logins.append(auth_data.login.decode())
+        return AuthResult(success=ok, handled=False)  # a refusal is answered 535
+
+    port = _free_port("127.0.0.1")
+    handler = Inbox()
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_require_tls=False,
+    )
+    controller.start()
+    for key, value in {
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "SECURITY": "none",
+        "USER": "jobbregionen",
+        "PER_MINUTE": "6000",
+        "TIMEOUT": "5",
+    }.items():
+        monkeypatch.setenv(f"REPORTPIPE_SMTP_{key}", value)
+    try:
+        yield handler, logins
+    finally:
+        controller.stop()
+
+
+def _unclosed_sockets(call: Callable[[], object]) -> list[str]:
+    """The ResourceWarnings of sockets left open by `call` (and collected after it)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        call()
+        gc.collect()
+    return [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_a_login_with_the_password_from_the_environment(
+    project: Path, login_inbox: tuple[Inbox, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox, logins = login_inbox
+    monkeypatch.setenv("REPORTPIPE_SMTP_PASSWORD", "hemligt")
+    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    assert result.code == 0, result.out + result.err
+    assert logins == ["jobbregionen"]  # once: the connection serves every letter
+    assert inbox.recipients() == sorted(RECIPIENTS)
+
+
+def test_a_user_without_a_password_is_an_error_that_leaves_no_connection_open(
+    project: Path, login_inbox: tuple[Inbox, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox, logins = login_inbox
+    monkeypatch.delenv("REPORTPIPE_SMTP_PASSWORD", raising=False)
+    results = []
+    unclosed = _unclosed_sockets(
+        lambda: results.append(run_cli("distribute", VERSION, "--send", "--project", str(project)))
+    )
+    assert results[0].code == 2
+    assert "REPORTPIPE_SMTP_PASSWORD: error: set it to log in as jobbregionen" in results[0].err
+    assert unclosed == []
+    assert logins == [] and inbox.messages == []
+
+
+def test_a_refused_login_stops_the_run_and_leaves_no_connection_open(
+    project: Path, login_inbox: tuple[Inbox, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox, logins = login_inbox
+    monkeypatch.setenv("REPORTPIPE_SMTP_PASSWORD", "fel")
+    results = []
+    unclosed = _unclosed_sockets(
+        lambda: results.append(run_cli("distribute", VERSION, "--send", "--project", str(project)))
+    )
+    assert results[0].code == 1
+    assert "cannot reach 127.0.0.1: SMTPAuthenticationError: (535" in results[0].out
+    assert f"0 sent, {len(RECIPIENTS)} failed, 0 uncertain" in results[0].out
+    assert unclosed == []
+    assert logins == [] and inbox.messages == []
+
+
+def test_a_server_gone_midway_fails_exactly_the_letters_left(project: Path, tmp_path: Path) -> None:
+    """The third letter's connection drops; the server is gone when the fourth would
+    reconnect: 2 sent, the third failed, the last four failed unsent."""
+    port = _free_port("127.0.0.1")
+    inbox = Inbox()
+    inbox.hang_up_at_rcpt.add(RECIPIENTS[2])
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    said: list[str] = []
+
+    def progress(line: str) -> None:
+        said.append(line)
+        if line.startswith("  failed: "):
+            controller.stop()
+
+    ledger = Ledger(tmp_path / "deliveries.jsonl")
+    try:
+        outcome = send_letters(
+            _letters(project), settings=_smtp(port), ledger=ledger, progress=progress
+        )
+    finally:
+        ledger.close()
+    assert (outcome.sent, outcome.failed, outcome.uncertain) == (2, len(RECIPIENTS) - 2, [])
+    assert said[-1].startswith("  cannot reach 127.0.0.1: ")
+    assert said[-1].endswith("; stopped, nothing more sent")
+    assert inbox.recipients() == sorted(RECIPIENTS[:2])
