@@ -1,0 +1,613 @@
+"""Distribution promises the other distribution tests leave open: the documented SMTP
+defaults and bounds, a real list (no `sample:`) going to a server that is not this
+machine's name for itself, the letter's attachment size, the ledger's own file, exact
+counts of failures, and implicit TLS (`security: tls`) knowing when a message was handed
+over. The servers are real (aiosmtpd) on loopback addresses; the TLS one uses the test
+certificate in tests/fixtures/tls (a test CA trusted through SSL_CERT_FILE)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import json
+import socket
+import ssl
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from pydantic import ValidationError
+
+from conftest import FIXTURES, REPO, copy_project, run_cli
+from reportpipe.archive import archived_report
+from reportpipe.distribution import (
+    DistributionFile,
+    Ledger,
+    Letter,
+    Smtp,
+    archived_edition,
+    load_distribution,
+    send_letters,
+    smtp_settings,
+    write_letters,
+)
+from reportpipe.findings import InputError
+from reportpipe.project import Project
+
+VERSION = "1.0.0"
+RECIPIENTS = [
+    r["email"]
+    for r in yaml.safe_load((REPO / "source" / "distribution.yaml").read_text("utf-8"))[
+        "recipients"
+    ]
+]
+TLS = FIXTURES / "tls"
+SETTINGS = ("HOST", "PORT", "USER", "SECURITY", "TIMEOUT", "PER_MINUTE")
+
+
+class Inbox:
+    """Keeps the messages; refuses an address, or hangs up without an answer at RCPT or
+    after DATA."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+        self.refuse: set[str] = set()
+        self.hang_up_at_rcpt: set[str] = set()
+        self.hang_up_after_data: set[str] = set()
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's naming
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        if address in self.hang_up_at_rcpt:
+            server.transport.close()  # the line drops before the message is handed over
+            return "421 4.3.0 closing connection"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
+        if self.hang_up_after_data & set(envelope.rcpt_tos):
+            server.transport.close()  # the whole message arrived; no answer
+        return "250 Message accepted"
+
+    def recipients(self) -> list[str]:
+        return sorted(r for rcpts, _ in self.messages for r in rcpts)
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _serve(
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    host: str = "127.0.0.1",
+    security: str = "none",
+    ssl_context: ssl.SSLContext | None = None,
+) -> Iterator[Inbox]:
+    port = _free_port(host)
+    handler = Inbox()
+    controller = Controller(handler, hostname=host, port=port, ssl_context=ssl_context)
+    controller.start()
+    monkeypatch.setenv("REPORTPIPE_SMTP_HOST", host)
+    monkeypatch.setenv("REPORTPIPE_SMTP_PORT", str(port))
+    monkeypatch.setenv("REPORTPIPE_SMTP_SECURITY", security)
+    monkeypatch.setenv("REPORTPIPE_SMTP_USER", "")
+    monkeypatch.setenv("REPORTPIPE_SMTP_PER_MINUTE", "6000")
+    monkeypatch.setenv("REPORTPIPE_SMTP_TIMEOUT", "5")
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    yield from _serve(monkeypatch)
+
+
+@pytest.fixture
+def tls_inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    """An SMTP server speaking implicit TLS (SMTPS) with a certificate for 127.0.0.1,
+    whose test CA the client trusts through SSL_CERT_FILE (ssl's default paths)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(TLS / "server.pem", TLS / "server-key.pem")
+    monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "ca.pem"))
+    yield from _serve(monkeypatch, security="tls", ssl_context=context)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "p", archive=True)
+
+
+def _ledger(root: Path) -> list[dict[str, str]]:
+    path = root / "archive" / VERSION / "deliveries.jsonl"
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+
+
+def _settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Smtp:
+    for key in SETTINGS:
+        monkeypatch.delenv(f"REPORTPIPE_SMTP_{key}", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(f"REPORTPIPE_SMTP_{key.upper()}", value)
+    return smtp_settings(None, "source/distribution.yaml")
+
+
+def _refused(monkeypatch: pytest.MonkeyPatch, **env: str) -> list[str]:
+    with pytest.raises(InputError) as caught:
+        _settings(monkeypatch, **env)
+    return [str(f) for f in caught.value.findings]
+
+
+def test_smtp_defaults_are_the_submission_port_starttls_and_a_30_s_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = _settings(monkeypatch, host="smtp.kommun.example")
+    assert settings.model_dump() == {
+        "host": "smtp.kommun.example",
+        "port": 587,
+        "user": None,
+        "security": "starttls",
+        "timeout": 30.0,
+        "per_minute": 30.0,
+    }
+
+
+def test_the_smtp_timeout_is_above_0_and_at_most_300_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _settings(monkeypatch, host="h", timeout="0.5").timeout == 0.5
+    assert _settings(monkeypatch, host="h", timeout="300").timeout == 300.0
+    assert _refused(monkeypatch, host="h", timeout="0") == [
+        "source/distribution.yaml: error: smtp.timeout: input should be greater than 0"
+    ]
+    assert _refused(monkeypatch, host="h", timeout="-0.5") == [
+        "source/distribution.yaml: error: smtp.timeout: input should be greater than 0"
+    ]
+    assert _refused(monkeypatch, host="h", timeout="300.5") == [
+        "source/distribution.yaml: error: smtp.timeout: input should be less than or equal to 300"
+    ]
+
+
+def test_a_list_without_sample_is_sent_to_a_server_that_is_not_a_local_name(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """127.0.0.2 is not one of the names a sample list may go to; a real list may."""
+    path = project / "source" / "distribution.yaml"
+    path.write_text(path.read_text("utf-8").replace("sample: true\n", ""), "utf-8")
+    for inbox in _serve(monkeypatch, host="127.0.0.2"):
+        result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+        assert result.code == 0, result.out + result.err
+        assert f"{len(RECIPIENTS)} sent, 0 failed, 0 uncertain" in result.out
+        assert inbox.recipients() == sorted(RECIPIENTS)
+
+
+def test_the_letter_states_the_attachment_size_in_kib_rounded(project: Path) -> None:
+    """1 500 000 bytes are 1464.8 KiB: the letter says 1465 (not 1466 or 1463, what
+    dividing by 1023 or 1025 would give)."""
+    root = Project(project)
+    meta = archived_report(root, VERSION)
+    pdf = project / "edition.pdf"
+    pdf.write_bytes(b"%PDF-" + bytes(1_500_000 - 5))
+    letters = list(
+        write_letters(
+            root,
+            load_distribution(root, lang=meta.lang),
+            archived_edition(meta, VERSION, pdf),
+            now=dt.datetime(2026, 11, 29, tzinfo=dt.UTC),
+        )
+    )
+    assert len(letters) == len(RECIPIENTS)
+    for letter in letters:
+        body = letter.message.get_body(preferencelist=("plain",))
+        assert body is not None
+        text = " ".join(body.get_content().split())
+        assert "(edition.pdf, 1465 KiB)" in text
+        # the message id is the sender's domain's
+        assert str(letter.message["Message-ID"]).endswith("@reglab.example>")
+
+
+def test_a_ledger_that_cannot_be_opened_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "deliveries.jsonl"
+    path.mkdir()  # a folder where the ledger should be
+    with pytest.raises(InputError) as caught:
+        Ledger(path)
+    assert [str(f) for f in caught.value.findings] == [
+        f"{path}: error: cannot write the ledger: Is a directory"
+    ]
+
+
+def test_a_ledger_with_whole_lines_gets_no_empty_line(tmp_path: Path) -> None:
+    path = tmp_path / "deliveries.jsonl"
+    first = '{"email": "a@kommun.se", "result": "sent"}\n'
+    path.write_text(first, "utf-8")
+    ledger = Ledger(path)
+    try:
+        ledger.append({"email": "b@kommun.se", "result": "sending"})
+    finally:
+        ledger.close()
+    assert path.read_text("utf-8") == first + '{"email": "b@kommun.se", "result": "sending"}\n'
+
+
+def test_a_refusal_and_a_dropped_connection_are_counted_as_two_failures(
+    project: Path, inbox: Inbox
+) -> None:
+    inbox.refuse.add(RECIPIENTS[0])
+    inbox.hang_up_at_rcpt.add(RECIPIENTS[2])
+    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    assert result.code == 1
+    assert f"refused: {RECIPIENTS[0]}: 550 5.1.1 mailbox unavailable" in result.out
+    assert f"failed: {RECIPIENTS[2]}: Connection unexpectedly closed" in result.out
+    assert f"{len(RECIPIENTS) - 2} sent, 2 failed, 0 uncertain" in result.out
+    assert inbox.recipients() == sorted(set(RECIPIENTS) - {RECIPIENTS[0], RECIPIENTS[2]})
+    # the ledger is UTF-8 text with the names as written (read with grep as well as jq)
+    ledger = (project / "archive" / VERSION / "deliveries.jsonl").read_text("utf-8")
+    assert '"municipality": "Umeå"' in ledger and '"municipality": "Skellefteå"' in ledger
+
+
+def test_implicit_tls_tells_a_drop_before_the_message_from_one_after_it(
+    project: Path, tls_inbox: Inbox
+) -> None:
+    """Over `security: tls`: a line dropped at RCPT fails that letter (retried next run);
+    one dropped after the whole message is uncertain (never resent by itself)."""
+    dropped, unanswered = RECIPIENTS[1], RECIPIENTS[4]
+    tls_inbox.hang_up_at_rcpt.add(dropped)
+    tls_inbox.hang_up_after_data.add(unanswered)
+    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    assert result.code == 1
+    assert f"failed: {dropped}: Connection unexpectedly closed" in result.out
+    assert f"uncertain: {unanswered}: the message was handed over" in result.out
+    assert f"{len(RECIPIENTS) - 2} sent, 1 failed, 1 uncertain" in result.out
+    results = {e["email"]: e["result"] for e in _ledger(project) if e["result"] != "sending"}
+    assert results == {
+        **{a: "sent" for a in RECIPIENTS},
+        dropped: "failed",
+        unanswered: "uncertain",
+    }
+    assert tls_inbox.recipients() == sorted(set(RECIPIENTS) - {dropped})
+
+    tls_inbox.hang_up_at_rcpt.clear()
+    again = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    assert again.code == 0, again.out + again.err
+    assert f"sending edition {VERSION} to 1 of {len(RECIPIENTS)} recipients" in again.out
+    assert tls_inbox.recipients() == sorted(RECIPIENTS)
+
+
+class QuitInbox(Inbox):
+    """Also notes each QUIT; with `drop_quit`, hangs up on it without an answer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.quits = 0
+        self.drop_quit = False
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.quits += 1
+        if self.drop_quit:
+            server.transport.close()
+        return "221 Bye"
+
+
+@pytest.fixture
+def quit_inbox() -> Iterator[tuple[QuitInbox, int]]:
+    port = _free_port("127.0.0.1")
+    handler = QuitInbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+def _letters(project: Path) -> list[Letter]:
+    root = Project(project)
+    meta = archived_report(root, VERSION)
+    pdf = next((project / "archive" / VERSION / "data").glob(f"*-{VERSION}.pdf"))
+    return list(
+        write_letters(
+            root,
+            load_distribution(root, lang=meta.lang),
+            archived_edition(meta, VERSION, pdf),
+            now=dt.datetime(2026, 11, 29, tzinfo=dt.UTC),
+        )
+    )
+
+
+def _smtp(port: int, per_minute: float = 6000) -> Smtp:
+    return Smtp.model_validate(
+        {
+            "host": "127.0.0.1",
+            "port": port,
+            "security": "none",
+            "timeout": 5,
+            "per_minute": per_minute,
+        }
+    )
+
+
+def test_letters_are_paced_by_per_minute(
+    project: Path, tmp_path: Path, quit_inbox: tuple[QuitInbox, int]
+) -> None:
+    inbox, port = quit_inbox
+    letters = _letters(project)[:3]
+    pauses: list[float] = []
+    ledger = Ledger(tmp_path / "deliveries.jsonl")
+    try:
+        outcome = send_letters(
+            letters,
+            settings=_smtp(port, per_minute=40),
+            ledger=ledger,
+            progress=lambda _: None,
+            sleep=pauses.append,
+        )
+    finally:
+        ledger.close()
+    assert (outcome.sent, outcome.failed, outcome.uncertain) == (3, 0, [])
+    assert pauses == [1.5, 1.5]  # 40 a minute: 1.5 s between letters, none before the first
+    assert inbox.quits == 1
+
+
+class StoppedError(Exception):
+    """Stands for --timeout's alarm or an interrupt in the middle of a run."""
+
+
+def test_a_run_stopped_midway_hangs_up_without_waiting_for_the_server(
+    project: Path, tmp_path: Path, quit_inbox: tuple[QuitInbox, int]
+) -> None:
+    inbox, port = quit_inbox
+
+    def progress(line: str) -> None:
+        if line.startswith("  sent: "):
+            raise StoppedError
+
+    ledger = Ledger(tmp_path / "deliveries.jsonl")
+    try:
+        with pytest.raises(StoppedError):
+            send_letters(_letters(project), settings=_smtp(port), ledger=ledger, progress=progress)
+    finally:
+        ledger.close()
+    assert inbox.recipients() == [RECIPIENTS[0]]
+    assert inbox.quits == 0  # the connection was closed, no QUIT sent and waited on
+
+
+def test_a_server_that_hangs_up_on_quit_spoils_nothing(
+    project: Path, tmp_path: Path, quit_inbox: tuple[QuitInbox, int]
+) -> None:
+    inbox, port = quit_inbox
+    inbox.drop_quit = True
+    said: list[str] = []
+    ledger = Ledger(tmp_path / "deliveries.jsonl")
+    try:
+        outcome = send_letters(
+            _letters(project), settings=_smtp(port), ledger=ledger, progress=said.append
+        )
+    finally:
+        ledger.close()
+    assert (outcome.sent, outcome.failed, outcome.uncertain) == (len(RECIPIENTS), 0, [])
+    assert said == [f"  sent: {a}" for a in RECIPIENTS]
+    assert inbox.quits == 1
+    assert inbox.recipients() == sorted(RECIPIENTS)
+
+
+def _distribution(count: int) -> DistributionFile:
+    return DistributionFile.model_validate(
+        {
+            "sender": {"name": "Reglab", "email": "info@reglab.example"},
+            "recipients": [
+                {"municipality": "Umeå", "organisation": "Kommunen", "email": f"{n}@umea.example"}
+                for n in range(count)
+            ],
+        }
+    )
+
+
+def test_a_distribution_needs_at_least_one_recipient() -> None:
+    assert [r.email for r in _distribution(1).recipients] == ["0@umea.example"]
+    with pytest.raises(ValidationError) as caught:
+        _distribution(0)
+    assert [(e["loc"], e["type"]) for e in caught.value.errors()] == [
+        (("recipients",), "too_short")
+    ]
+
+
+def test_the_smtp_port_is_1_to_65535(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _settings(monkeypatch, host="h", port="1").port == 1
+    assert _settings(monkeypatch, host="h", port="65535").port == 65535
+    assert _refused(monkeypatch, host="h", port="0") == [
+        "source/distribution.yaml: error: smtp.port: input should be greater than or equal to 1"
+    ]
+    assert _refused(monkeypatch, host="h", port="65536") == [
+        "source/distribution.yaml: error: smtp.port: input should be less than or equal to 65535"
+    ]
+
+
+def test_the_rate_is_above_0_and_at_most_6000_a_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _settings(monkeypatch, host="h", per_minute="0.5").per_minute == 0.5
+    assert _settings(monkeypatch, host="h", per_minute="6000").per_minute == 6000.0
+    assert _refused(monkeypatch, host="h", per_minute="0") == [
+        "source/distribution.yaml: error: smtp.per_minute: input should be greater than 0"
+    ]
+    assert _refused(monkeypatch, host="h", per_minute="6000.5") == [
+        "source/distribution.yaml: error: smtp.per_minute: input should be less than or equal "
+        "to 6000"
+    ]
+
+
+def _recipients_error(project: Path, old: str, new: str) -> list[str]:
+    path = project / "source" / "distribution.yaml"
+    path.write_text(path.read_text("utf-8").replace(old, new, 1), "utf-8")
+    with pytest.raises(InputError) as caught:
+        load_distribution(Project(project), lang=None)
+    return [str(f) for f in caught.value.findings]
+
+
+def test_a_one_letter_name_is_a_name_and_an_empty_one_is_not(project: Path) -> None:
+    path = project / "source" / "distribution.yaml"
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("organisation: Umeå kommun", "organisation: U", 1), "utf-8")
+    assert load_distribution(Project(project), lang=None).recipients[0].organisation == "U"
+    line = text.splitlines().index("    organisation: Umeå kommun") + 1
+    assert _recipients_error(project, "organisation: U\n", 'organisation: ""\n') == [
+        f"source/distribution.yaml:{line}: error: recipients.#1.organisation: string should "
+        "have at least 1 character"
+    ]
+
+
+@pytest.mark.parametrize("key", ["organisation", "email"])
+def test_names_and_addresses_must_be_text_not_binary(project: Path, key: str) -> None:
+    """YAML's !!binary gives bytes; they are not taken for text."""
+    text = (project / "source" / "distribution.yaml").read_text("utf-8")
+    value = {"organisation": "Umeå kommun", "email": "registrator@umea.example"}[key]
+    line = text.splitlines().index(f"    {key}: {value}") + 1
+    # base64 of "registrator@umea.example"
+    encoded = "!!binary cmVnaXN0cmF0b3JAdW1lYS5leGFtcGxl"
+    assert _recipients_error(project, f"{key}: {value}\n", f"{key}: {encoded}\n") == [
+        f"source/distribution.yaml:{line}: error: recipients.#1.{key}: input should be a "
+        "valid string"
+    ]
+
+
+def test_the_letters_listed_are_only_the_letter_templates(project: Path) -> None:
+    templates = project / "styles" / "templates"
+    templates.mkdir(parents=True, exist_ok=True)
+    (templates / "letter.css").write_text("/* not a letter */\n", "utf-8")
+    (templates / "memo.txt.j2").write_text("not a letter\n", "utf-8")
+    text = (project / "source" / "distribution.yaml").read_text("utf-8")
+    anchor = "    email: registrator@umea.example\n"
+    line = text.splitlines().index(anchor.rstrip("\n")) + 1
+    assert _recipients_error(project, anchor, f"{anchor}    language: de\n") == [
+        f"source/distribution.yaml:{line + 1}: error: registrator@umea.example: there is no "
+        "cover letter in 'de' (letters: en, sv); write styles/templates/letter.de.txt.j2 or "
+        "give the recipient another language"
+    ]
+
+
+@pytest.fixture
+def login_inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Inbox, list[str]]]:
+    """A server that lets `jobbregionen` in with the password `hemligt` (AUTH without
+    TLS, as a test server on this machine may); notes each login that succeeded."""
+    logins: list[str] = []
+
+    def authenticator(
+        server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            b"jobbregionen",
+            b"hemligt",
+        )
+        if ok:
+            logins.append(auth_data.login.decode())
+        return AuthResult(success=ok, handled=False)  # a refusal is answered 535
+
+    port = _free_port("127.0.0.1")
+    handler = Inbox()
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_require_tls=False,
+    )
+    controller.start()
+    for key, value in {
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "SECURITY": "none",
+        "USER": "jobbregionen",
+        "PER_MINUTE": "6000",
+        "TIMEOUT": "5",
+    }.items():
+        monkeypatch.setenv(f"REPORTPIPE_SMTP_{key}", value)
+    try:
+        yield handler, logins
+    finally:
+        controller.stop()
+
+
+def _unclosed_sockets(call: Callable[[], object]) -> list[str]:
+    """The ResourceWarnings of sockets left open by `call` (and collected after it)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        call()
+        gc.collect()
+    return [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_a_login_with_the_password_from_the_environment(
+    project: Path, login_inbox: tuple[Inbox, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox, logins = login_inbox
+    monkeypatch.setenv("REPORTPIPE_SMTP_PASSWORD", "hemligt")
+    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    assert result.code == 0, result.out + result.err
+    assert logins == ["jobbregionen"]  # once: the connection serves every letter
+    assert inbox.recipients() == sorted(RECIPIENTS)
+
+
+def test_a_user_without_a_password_is_an_error_that_leaves_no_connection_open(
+    project: Path, login_inbox: tuple[Inbox, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox, logins = login_inbox
+    monkeypatch.delenv("REPORTPIPE_SMTP_PASSWORD", raising=False)
+    results = []
+    unclosed = _unclosed_sockets(
+        lambda: results.append(run_cli("distribute", VERSION, "--send", "--project", str(project)))
+    )
+    assert results[0].code == 2
+    assert "REPORTPIPE_SMTP_PASSWORD: error: set it to log in as jobbregionen" in results[0].err
+    assert unclosed == []
+    assert logins == [] and inbox.messages == []
+
+
+def test_a_refused_login_stops_the_run_and_leaves_no_connection_open(
+    project: Path, login_inbox: tuple[Inbox, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox, logins = login_inbox
+    monkeypatch.setenv("REPORTPIPE_SMTP_PASSWORD", "fel")
+    results = []
+    unclosed = _unclosed_sockets(
+        lambda: results.append(run_cli("distribute", VERSION, "--send", "--project", str(project)))
+    )
+    assert results[0].code == 1
+    assert "cannot reach 127.0.0.1: SMTPAuthenticationError: (535" in results[0].out
+    assert f"0 sent, {len(RECIPIENTS)} failed, 0 uncertain" in results[0].out
+    assert unclosed == []
+    assert logins == [] and inbox.messages == []
+
+
+def test_a_server_gone_midway_fails_exactly_the_letters_left(project: Path, tmp_path: Path) -> None:
+    """The third letter's connection drops; the server is gone when the fourth would
+    reconnect: 2 sent, the third failed, the last four failed unsent."""
+    port = _free_port("127.0.0.1")
+    inbox = Inbox()
+    inbox.hang_up_at_rcpt.add(RECIPIENTS[2])
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    said: list[str] = []
+
+    def progress(line: str) -> None:
+        said.append(line)
+        if line.startswith("  failed: "):
+            controller.stop()
+
+    ledger = Ledger(tmp_path / "deliveries.jsonl")
+    try:
+        outcome = send_letters(
+            _letters(project), settings=_smtp(port), ledger=ledger, progress=progress
+        )
+    finally:
+        ledger.close()
+    assert (outcome.sent, outcome.failed, outcome.uncertain) == (2, len(RECIPIENTS) - 2, [])
+    assert said[-1].startswith("  cannot reach 127.0.0.1: ")
+    assert said[-1].endswith("; stopped, nothing more sent")
+    assert inbox.recipients() == sorted(RECIPIENTS[:2])
