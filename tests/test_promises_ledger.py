@@ -137,3 +137,15 @@ def test_the_ledger_ends_a_torn_line_and_refuses_a_second_writer(tmp_path: Path)
     lines = path.read_text("utf-8").splitlines()
     assert lines[1] == '{"email": "b@k' and json.loads(lines[2])["email"] == "c@kommun.se"
     Ledger(path).close()  # the lock went with the first writer
+
+
+def test_a_line_torn_inside_a_character_is_ended_and_read_around(tmp_path: Path) -> None:
+    """A crash while writing "Umeå" can cut the line between the two bytes of å."""
+    path = tmp_path / "ledger.jsonl"
+    sent = json.dumps({"email": "a@umea.se", "municipality": "Umeå", "result": "sent"})
+    path.write_bytes(sent.encode() + b'\n{"email": "b@umea.se", "municipality": "Ume\xc3')
+    ledger = Ledger(path)
+    ledger.append({"email": "c@umea.se", "result": "sent"})
+    ledger.close()
+    assert path.read_bytes().endswith(b'"Ume\xc3\n{"email": "c@umea.se", "result": "sent"}\n')
+    assert read_ledger(path).served == frozenset({"a@umea.se", "c@umea.se"})

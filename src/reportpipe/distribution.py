@@ -234,6 +234,14 @@ def write_letters(
         yield Letter(recipient, message)
 
 
+def _ends_a_line(path: Path) -> bool:
+    """Whether the file's last byte ends a line (read as bytes: a crash may have torn the
+    last line inside a character such as the å of Umeå)."""
+    with path.open("rb") as raw:
+        raw.seek(-1, os.SEEK_END)
+        return raw.read(1) == b"\n"
+
+
 @dataclass(frozen=True)
 class LedgerState:
     served: frozenset[str]  # a `sent` line: delivered
@@ -290,10 +298,8 @@ class Ledger:
                 [error(str(path), None, "another distribution of this edition is running")]
             ) from None
         self.handle.seek(0, os.SEEK_END)
-        if self.handle.tell():
-            self.handle.seek(self.handle.tell() - 1)
-            if self.handle.read(1) != "\n":
-                self.handle.write("\n")  # end a line torn by a crash
+        if self.handle.tell() and not _ends_a_line(path):
+            self.handle.write("\n")  # end a line torn by a crash (even inside a character)
 
     def append(self, entry: dict[str, str]) -> None:
         self.handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
