@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import os
+import random
+import re
 import stat
 import sys
 import tarfile
@@ -33,6 +35,7 @@ from reportpipe.project import Project
 
 PAYLOAD = [
     Payload("a.txt", b"alpha\n"),
+    Payload("web/fonts/f.woff2", b"wOF2"),  # before web/ itself: its folders are made
     Payload("web/x.css", b"p { color: red }\n"),
     Payload("report-1.0.0-source.tar.gz", b"not really a bundle"),
 ]
@@ -174,6 +177,7 @@ def test_write_bag_writes_a_valid_bag_with_the_payload_and_modes(tmp_path: Path)
     assert final == project.root / "archive" / "1.0.0"
     assert (final / "data" / "a.txt").read_bytes() == b"alpha\n"
     assert (final / "data" / "web" / "x.css").read_bytes() == b"p { color: red }\n"
+    assert (final / "data" / "web" / "fonts" / "f.woff2").read_bytes() == b"wOF2"
     assert sorted(p.name for p in final.iterdir()) == [
         "bag-info.txt",
         "bagit.txt",
@@ -211,6 +215,33 @@ def test_write_bag_removes_what_a_killed_release_of_that_version_left(tmp_path: 
         (root / stale / "data" / "half.pdf").write_bytes(b"%PDF half")
     write_bag(project, "1.0.0", PAYLOAD, {})
     assert sorted(p.name for p in root.iterdir()) == [".2.0.0.abc.tmp", "1.0.0"]
+
+
+def test_write_bag_is_not_stopped_by_a_stale_leftover_it_cannot_remove(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    root = project.root / "archive"
+    root.mkdir()
+    (root / ".1.0.0.abc.tmp").write_bytes(b"a file, not a folder")
+    write_bag(project, "1.0.0", PAYLOAD, {})
+    assert sorted(p.name for p in root.iterdir()) == [".1.0.0.abc.tmp", "1.0.0"]
+
+
+def test_write_bag_a_failure_after_the_rename_is_the_error_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _project(tmp_path)
+    root = project.root / "archive"
+    real = archive._fsync
+
+    def failing(path: Path) -> None:
+        if path == root:
+            raise OSError("fsync of the folder failed")
+        real(path)
+
+    monkeypatch.setattr(archive, "_fsync", failing)
+    with pytest.raises(OSError, match="^fsync of the folder failed$"):
+        write_bag(project, "1.0.0", PAYLOAD, {})
+    assert sorted(p.name for p in root.iterdir()) == ["1.0.0"]
 
 
 def test_write_bag_cleans_up_when_another_release_won_the_race(
@@ -319,6 +350,54 @@ def test_check_bag_with_a_damaged_manifest_line(tmp_path: Path) -> None:
             "archive/1.0.0/manifest-sha256.txt",
             None,
             "checksum differs: the file was changed since it was archived",
+        )
+    ]
+
+
+def test_check_bag_with_a_malformed_payload_oxum(tmp_path: Path) -> None:
+    project, final = _bag(tmp_path)
+    info = final / "bag-info.txt"
+    info.write_text(re.sub(r"Payload-Oxum: (\d+)\.\d+", r"Payload-Oxum: \1", info.read_text()))
+    assert check_bag(project, "1.0.0") == [
+        error(
+            "archive/1.0.0",
+            None,
+            "not a valid bag (ValueError: not enough values to unpack (expected 2, got 1))",
+        )
+    ]
+
+
+def test_check_bag_with_a_dangling_link_in_the_payload(tmp_path: Path) -> None:
+    project, final = _bag(tmp_path)
+    (final / "data" / "a.txt").unlink()
+    (final / "data" / "a.txt").symlink_to(final / "nowhere")
+    [finding] = check_bag(project, "1.0.0")
+    assert finding.path == "archive/1.0.0"
+    assert finding.message.startswith("not a valid bag (FileNotFoundError: ")
+
+
+def test_check_bag_with_a_bag_info_that_is_not_utf8(tmp_path: Path) -> None:
+    project, final = _bag(tmp_path)
+    info = final / "bag-info.txt"
+    info.write_bytes(info.read_bytes() + b"X: \xff\n")
+    [finding] = check_bag(project, "1.0.0")
+    assert finding.path == "archive/1.0.0"
+    assert finding.message.startswith("not a valid bag (UnicodeDecodeError: ")
+
+
+def test_check_bag_of_a_sha512_only_bag_whose_size_changed(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    folder = project.root / "archive" / "1.0.0"
+    folder.mkdir(parents=True)
+    (folder / "x.txt").write_text("x")
+    bagit.make_bag(str(folder), {}, checksums=["sha512"])
+    (folder / "data" / "x.txt").write_text("xyz")
+    assert check_bag(project, "1.0.0") == [
+        error(
+            "archive/1.0.0",
+            None,
+            "not a valid bag: Payload-Oxum validation failed. Expected 1 files and 1 bytes "
+            "but found 1 files and 3 bytes",
         )
     ]
 
@@ -456,8 +535,8 @@ def test_lock_differences_warn_for_each_other_installed_version(tmp_path: Path) 
     lock.write_text(
         "# a comment==1.0\n"
         f"bagit=={bagit.VERSION}\n"
-        "PyYAML==0.0.1\n"
         "no-such-distribution-here==1.0\n"
+        "PyYAML==0.0.1\n"
         "just-a-name\n"
         "  \n",
         encoding="utf-8",
@@ -608,3 +687,53 @@ def test_archived_report_with_a_directory_member(tmp_path: Path) -> None:
         archived_report(project, "1.0.0")
     [finding] = caught.value.findings
     assert finding.message == "cannot read source/report.yaml: 'source/report.yaml'"
+
+
+def test_archived_report_from_a_bundle_that_is_a_folder(tmp_path: Path) -> None:
+    project = _with_bundle(tmp_path)
+    (project.root / "archive" / "1.0.0" / "data" / "r-1.0.0-source.tar.gz").mkdir()
+    with pytest.raises(InputError) as caught:
+        archived_report(project, "1.0.0")
+    [finding] = caught.value.findings
+    assert finding.message.startswith("cannot read source/report.yaml: [Errno 21] ")
+
+
+def _large_bundle() -> bytes:
+    rnd = random.Random(7)
+    filler = "".join(rnd.choice("abcdefgh") for _ in range(200_000)).encode()
+    return _tar({"source/report.yaml": b"title: x\n", "source/filler.txt": filler})
+
+
+def test_archived_report_from_a_truncated_bundle(tmp_path: Path) -> None:
+    whole = _large_bundle()
+    project = _with_bundle(tmp_path, ("r-1.0.0-source.tar.gz", whole[: len(whole) // 2]))
+    with pytest.raises(InputError) as caught:
+        archived_report(project, "1.0.0")
+    assert [f.message for f in caught.value.findings] == [
+        "cannot read source/report.yaml: Compressed file ended before the end-of-stream "
+        "marker was reached"
+    ]
+
+
+def _corrupt_mid_stream(whole: bytes) -> bytes:
+    """The bundle with one byte changed where gzip's inflate fails (not a tar error)."""
+    for pos in range(len(whole) // 2, len(whole) - 20):
+        damaged = bytearray(whole)
+        damaged[pos] ^= 0x55
+        try:
+            with tarfile.open(fileobj=io.BytesIO(bytes(damaged)), mode="r:gz") as tar:
+                tar.getmembers()
+        except zlib.error:
+            return bytes(damaged)
+        except (tarfile.TarError, EOFError, OSError):
+            continue
+    raise AssertionError("no position gave a zlib error")
+
+
+def test_archived_report_from_a_bundle_damaged_mid_stream(tmp_path: Path) -> None:
+    damaged = _corrupt_mid_stream(_large_bundle())
+    project = _with_bundle(tmp_path, ("r-1.0.0-source.tar.gz", damaged))
+    with pytest.raises(InputError) as caught:
+        archived_report(project, "1.0.0")
+    [finding] = caught.value.findings
+    assert finding.message.startswith("cannot read source/report.yaml: Error -3 ")
