@@ -239,7 +239,7 @@ def test_write_bag_a_failure_after_the_rename_is_the_error_reported(
         real(path)
 
     monkeypatch.setattr(archive, "_fsync", failing)
-    with pytest.raises(OSError, match="^fsync of the folder failed$"):
+    with pytest.raises(OSError, match=r"^fsync of the folder failed$"):
         write_bag(project, "1.0.0", PAYLOAD, {})
     assert sorted(p.name for p in root.iterdir()) == ["1.0.0"]
 
