@@ -9,6 +9,7 @@ import os
 import random
 import re
 import stat
+import subprocess
 import sys
 import tarfile
 import zlib
@@ -737,3 +738,165 @@ def test_archived_report_from_a_bundle_damaged_mid_stream(tmp_path: Path) -> Non
         archived_report(project, "1.0.0")
     [finding] = caught.value.findings
     assert finding.message.startswith("cannot read source/report.yaml: Error -3 ")
+
+
+# rebuild_edition, with the subprocess replaced by one that writes chosen PDFs
+
+
+class _FakeRun:
+    """Stands in for subprocess.run: records the call, writes `made` into build/."""
+
+    def __init__(self, made: dict[str, bytes], code: int = 0, out: str = "", err: str = "") -> None:
+        self.made, self.code, self.out, self.err = made, code, out, err
+        self.calls: list[tuple[list[str], dict[str, str], Path, list[str]]] = []
+
+    def __call__(
+        self, command: list[str], *, env: dict[str, str], cwd: Path, **kwargs: object
+    ) -> subprocess.CompletedProcess[str]:
+        unpacked = sorted(p.relative_to(cwd).as_posix() for p in cwd.rglob("*") if p.is_file())
+        self.calls.append((command, env, cwd, unpacked))
+        (cwd / "build").mkdir(exist_ok=True)
+        for name, data in self.made.items():
+            (cwd / "build" / name).write_bytes(data)
+        return subprocess.CompletedProcess(command, self.code, self.out, self.err)
+
+
+def _archived(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pdfs: dict[str, bytes],
+    lock: str | None = None,
+) -> Project:
+    bundle = _tar(
+        {
+            "source/report.yaml": b"title: x\n",
+            "engine/reportpipe/__init__.py": b"",
+            "engine/reportpipe/cli.py": b"",
+            "engine/reportpipe/theme/x.css": b"",
+        }
+    )
+    files = {"r-1.0.0-source.tar.gz": bundle, **pdfs}
+    if lock is not None:
+        files["constraints.txt"] = lock.encode()
+    project = _with_bundle(tmp_path, *files.items())
+    monkeypatch.setattr(archive, "without_network", lambda python, args: ([python, *args], "care"))
+    info = project.root / "archive" / "1.0.0" / "bag-info.txt"
+    info.write_text(
+        f"Python-Version: {sys.version.split()[0]}\nZlib-Version: {zlib.ZLIB_RUNTIME_VERSION}\n"
+    )
+    return project
+
+
+def test_rebuild_runs_the_archived_engine_and_compares_every_pdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _archived(
+        tmp_path,
+        monkeypatch,
+        {"r-1.0.0.pdf": b"%PDF same", "r-1.0.0-print.pdf": b"%PDF old", "r.pdf": b"x"},
+    )
+    fake = _FakeRun({"r-1.0.0.pdf": b"%PDF same", "r-1.0.0-print.pdf": b"%PDF new"})
+    monkeypatch.setattr(archive.subprocess, "run", fake)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1")
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    said: list[str] = []
+    findings = archive.rebuild_edition(project, "1.0.0", said.append)
+    assert findings == [
+        error(
+            "archive/1.0.0/data/r-1.0.0-print.pdf",
+            None,
+            "rebuilt PDF differs from the archived bytes",
+        ),
+        error("archive/1.0.0/data/r.pdf", None, "rebuild made no such file"),
+    ]
+    [(command, env, cwd, unpacked)] = fake.calls
+    assert unpacked == [
+        "engine/reportpipe/__init__.py",
+        "engine/reportpipe/cli.py",
+        "engine/reportpipe/theme/x.css",
+        "source/report.yaml",
+    ]
+    assert command == [
+        sys.executable,
+        "build",
+        "--project",
+        str(cwd),
+        "--edition",
+        "screen",
+        "--edition",
+        "print",
+        "--edition",
+        "archive",
+    ]
+    assert "SOURCE_DATE_EPOCH" not in env
+    assert env["PYTHONPATH"] == os.pathsep.join([str(cwd / "engine"), "/elsewhere"])
+    [line] = said
+    assert line == (
+        "  running the engine archived in archive/1.0.0/data/r-1.0.0-source.tar.gz "
+        "(2 Python files of reportpipe, unpacked to a temporary folder) with "
+        f"{sys.executable}, in a subprocess with care"
+    )
+
+
+def test_rebuild_of_identical_pdfs_finds_nothing_and_pythonpath_is_only_the_engine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _archived(tmp_path, monkeypatch, {"r-1.0.0.pdf": b"%PDF same"})
+    fake = _FakeRun({"r-1.0.0.pdf": b"%PDF same", "extra.pdf": b"not archived"})
+    monkeypatch.setattr(archive.subprocess, "run", fake)
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    assert archive.rebuild_edition(project, "1.0.0") == []
+    [(_, env, cwd, _)] = fake.calls
+    assert env["PYTHONPATH"] == str(cwd / "engine")
+
+
+def test_rebuild_reports_lock_and_runtime_differences(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _archived(
+        tmp_path, monkeypatch, {"r-1.0.0.pdf": b"%PDF same"}, lock="PyYAML==0.0.1\n"
+    )
+    info = project.root / "archive" / "1.0.0" / "bag-info.txt"
+    info.write_text("Python-Version: 2.7.0\n")
+    monkeypatch.setattr(archive.subprocess, "run", _FakeRun({"r-1.0.0.pdf": b"%PDF same"}))
+    import yaml
+
+    assert archive.rebuild_edition(project, "1.0.0") == [
+        warning(
+            "archive/1.0.0/data/constraints.txt",
+            None,
+            f"PyYAML {yaml.__version__} is installed, the edition was built with 0.0.1: "
+            "rebuild in an environment made with '-c' that file",
+        ),
+        warning(
+            "archive/1.0.0/bag-info.txt",
+            None,
+            f"Python-Version is {sys.version.split()[0]} here but was 2.7.0 when archived: "
+            "compressed bytes may legitimately differ",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("out", "err", "said"),
+    [("out text", "  the traceback \n", "the traceback"), ("out text", " \n", "out text")],
+)
+def test_rebuild_that_fails_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, out: str, err: str, said: str
+) -> None:
+    project = _archived(tmp_path, monkeypatch, {"r-1.0.0.pdf": b"%PDF same"})
+    monkeypatch.setattr(archive.subprocess, "run", _FakeRun({}, code=1, out=out, err=err))
+    assert archive.rebuild_edition(project, "1.0.0") == [
+        error("archive/1.0.0/data", None, f"rebuild failed: {said}")
+    ]
+
+
+def test_rebuild_without_a_bundle_or_with_a_broken_one(tmp_path: Path) -> None:
+    project = _with_bundle(tmp_path)
+    assert archive.rebuild_edition(project, "1.0.0") == [
+        error("archive/1.0.0/data", None, "no single *-source.tar.gz in it")
+    ]
+    (project.root / "archive" / "1.0.0" / "data" / "r-source.tar.gz").write_bytes(b"junk")
+    [finding] = archive.rebuild_edition(project, "1.0.0")
+    assert finding.path == "archive/1.0.0/data/r-source.tar.gz"
+    assert finding.message.startswith("cannot unpack: ")
