@@ -878,14 +878,18 @@ def test_rebuild_reports_lock_and_runtime_differences(
 
 
 @pytest.mark.parametrize(
-    ("out", "err", "said"),
-    [("out text", "  the traceback \n", "the traceback"), ("out text", " \n", "out text")],
+    ("code", "out", "err", "said"),
+    [
+        (1, "out text", "  the traceback \n", "the traceback"),
+        (1, "out text", " \n", "out text"),
+        (-9, "", "killed", "killed"),
+    ],
 )
 def test_rebuild_that_fails_says_why(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, out: str, err: str, said: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, out: str, err: str, said: str
 ) -> None:
     project = _archived(tmp_path, monkeypatch, {"r-1.0.0.pdf": b"%PDF same"})
-    monkeypatch.setattr(archive.subprocess, "run", _FakeRun({}, code=1, out=out, err=err))
+    monkeypatch.setattr(archive.subprocess, "run", _FakeRun({}, code=code, out=out, err=err))
     assert archive.rebuild_edition(project, "1.0.0") == [
         error("archive/1.0.0/data", None, f"rebuild failed: {said}")
     ]
@@ -900,3 +904,20 @@ def test_rebuild_without_a_bundle_or_with_a_broken_one(tmp_path: Path) -> None:
     [finding] = archive.rebuild_edition(project, "1.0.0")
     assert finding.path == "archive/1.0.0/data/r-source.tar.gz"
     assert finding.message.startswith("cannot unpack: ")
+
+
+def test_rebuild_from_a_truncated_damaged_or_unreadable_bundle(tmp_path: Path) -> None:
+    whole = _large_bundle()
+    bundles = {
+        "truncated": whole[: len(whole) // 2],
+        "damaged": _corrupt_mid_stream(whole),
+    }
+    for case, content in bundles.items():
+        project = _with_bundle(tmp_path / case, ("r-source.tar.gz", content))
+        [finding] = archive.rebuild_edition(project, "1.0.0")
+        assert finding.path == "archive/1.0.0/data/r-source.tar.gz"
+        assert finding.message.startswith("cannot unpack: "), finding.message
+    project = _with_bundle(tmp_path / "folder")
+    (project.root / "archive" / "1.0.0" / "data" / "r-source.tar.gz").mkdir()
+    [finding] = archive.rebuild_edition(project, "1.0.0")
+    assert finding.message.startswith("cannot unpack: [Errno 21] ")
