@@ -921,3 +921,27 @@ def test_rebuild_from_a_truncated_damaged_or_unreadable_bundle(tmp_path: Path) -
     (project.root / "archive" / "1.0.0" / "data" / "r-source.tar.gz").mkdir()
     [finding] = archive.rebuild_edition(project, "1.0.0")
     assert finding.message.startswith("cannot unpack: [Errno 21] ")
+
+
+def test_check_bag_when_a_payload_file_cannot_be_read_for_the_completeness_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project, final = _bag(tmp_path)
+    (final / "data" / "b.txt").write_bytes(b"added")  # Payload-Oxum fails: no details
+    unreadable = final / "data" / "a.txt"
+    real = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path == unreadable:  # as a file of another user, for a test run as root
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    assert check_bag(project, "1.0.0") == [
+        error(
+            "archive/1.0.0",
+            None,
+            "not a valid bag: Payload-Oxum validation failed. Expected 4 files and 46 bytes "
+            "but found 5 files and 51 bytes",
+        )
+    ]
