@@ -5,6 +5,7 @@ No release and no PDF: each test runs in well under a second."""
 from __future__ import annotations
 
 import io
+import logging
 import os
 import random
 import re
@@ -749,12 +750,14 @@ class _FakeRun:
     def __init__(self, made: dict[str, bytes], code: int = 0, out: str = "", err: str = "") -> None:
         self.made, self.code, self.out, self.err = made, code, out, err
         self.calls: list[tuple[list[str], dict[str, str], Path, list[str]]] = []
+        self.options: dict[str, object] = {}
 
     def __call__(
         self, command: list[str], *, env: dict[str, str], cwd: Path, **kwargs: object
     ) -> subprocess.CompletedProcess[str]:
         unpacked = sorted(p.relative_to(cwd).as_posix() for p in cwd.rglob("*") if p.is_file())
         self.calls.append((command, env, cwd, unpacked))
+        self.options = kwargs
         (cwd / "build").mkdir(exist_ok=True)
         for name, data in self.made.items():
             (cwd / "build" / name).write_bytes(data)
@@ -828,6 +831,7 @@ def test_rebuild_runs_the_archived_engine_and_compares_every_pdf(
         "--edition",
         "archive",
     ]
+    assert fake.options == {"capture_output": True, "text": True, "check": False}
     assert "SOURCE_DATE_EPOCH" not in env
     assert env["PYTHONPATH"] == os.pathsep.join([str(cwd / "engine"), "/elsewhere"])
     [line] = said
@@ -945,3 +949,25 @@ def test_check_bag_when_a_payload_file_cannot_be_read_for_the_completeness_check
             "but found 5 files and 51 bytes",
         )
     ]
+
+
+def test_check_bag_says_a_change_once_bagit_logs_nothing_of_it(tmp_path: Path) -> None:
+    project, final = _bag(tmp_path)
+    (final / "data" / "a.txt").write_bytes(b"ALPHA\n")
+    heard: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = heard.append  # type: ignore[method-assign]
+    root = logging.getLogger()
+    root.addHandler(handler)  # what an application that configures logging sees
+    try:
+        assert len(check_bag(project, "1.0.0")) == 1
+    finally:
+        root.removeHandler(handler)
+    assert [r.getMessage() for r in heard if r.name == "bagit"] == []
+
+
+def test_write_bag_makes_every_folder_up_to_the_archive(tmp_path: Path) -> None:
+    project = Project(tmp_path / "not" / "yet")
+    final = write_bag(project, "1.0.0", PAYLOAD, {})
+    assert final == tmp_path / "not" / "yet" / "archive" / "1.0.0"
+    assert check_bag(project, "1.0.0") == []
