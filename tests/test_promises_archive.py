@@ -4,6 +4,7 @@ No release and no PDF: each test runs in well under a second."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import os
@@ -971,3 +972,10 @@ def test_write_bag_makes_every_folder_up_to_the_archive(tmp_path: Path) -> None:
     final = write_bag(project, "1.0.0", PAYLOAD, {})
     assert final == tmp_path / "not" / "yet" / "archive" / "1.0.0"
     assert check_bag(project, "1.0.0") == []
+
+
+def test_a_payload_cannot_be_changed_once_made() -> None:
+    item = Payload("a.txt", b"alpha")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.data = b"other"  # type: ignore[misc]
+    assert {item, Payload("a.txt", b"alpha")} == {item}
