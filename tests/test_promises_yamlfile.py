@@ -34,6 +34,7 @@ def test_mappings_and_lists_know_their_lines(tmp_path: Path) -> None:
     assert line_of(data, ("nested", "inner")) == 3
     assert line_of(data, ("items", 1, "k")) == 6
     assert line_of(data, ("items", 7)) == 4  # past the end: the list's key
+    assert line_of(data, ("items", 2)) == 4  # just past the end too
     assert line_of(data, ()) == 1
 
 
@@ -118,4 +119,10 @@ def test_a_folder_in_place_of_a_content_file_says_so(tmp_path: Path) -> None:
         load_mapping(tmp_path / "f.yaml", "source/f.yaml", roots=[tmp_path])
     assert [str(f) for f in caught.value.findings] == [
         "source/f.yaml: error: is a folder, not a file"
+    ]
+
+
+def test_a_control_character_after_a_leading_empty_line_counts_that_line(tmp_path: Path) -> None:
+    assert _refusal(tmp_path, "\na: 1\nc: x\x00y\n") == [
+        "source/f.yaml:3: error: YAML syntax: the character U+0000 is not allowed in YAML text"
     ]
