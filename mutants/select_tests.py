@@ -11,8 +11,9 @@ belongs to (a default, a decorator, a class attribute), or every test (a constan
 module level, or a definition no test runs); a line no
 test runs in-process may still run in a subprocess a test starts (coverage does not see
 inside those), so it meets the tests that start subprocesses. The tests run quickest
-first and stop at the first failure; a mutant on lines no test runs at all survives
-without a run.
+first and stop at the first failure. A mutant they all miss meets the tests that start
+subprocesses before it counts as a survivor; a mutant on lines no test runs at all, in
+a module no test reaches through a subprocess, survives without a run.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import difflib
 import json
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -119,8 +121,12 @@ def chosen_tests(
             chosen.update(users_of(line, selection, inside or {}) or selection["all"])
         else:
             chosen.update(selection["lines"].get(str(line), ()))
+    return quickest(chosen, selection)
+
+
+def quickest(tests: Iterable[str], selection: dict[str, Any]) -> list[str]:
     seconds = selection["seconds"]
-    return sorted(chosen, key=lambda test: (seconds.get(test, 0.0), test))
+    return sorted(tests, key=lambda test: (seconds.get(test, 0.0), test))
 
 
 def main(argv: list[str]) -> int:
@@ -129,10 +135,17 @@ def main(argv: list[str]) -> int:
     lines = changed_lines(source.splitlines(), Path(module).read_text("utf-8").splitlines())
     selection = json.loads(Path(selection_json).read_text("utf-8"))
     tests = chosen_tests(lines, selection, statement_starts(source), definitions(source))
-    if not tests:
-        print("no test runs the mutated lines")
+    if tests:
+        code = subprocess.run([*PYTEST, *tests], check=False).returncode
+        if code != SURVIVED:
+            return code
+    # before it counts as a survivor: the tests that run our code in subprocesses, which
+    # coverage could not credit with any line
+    others = [t for t in quickest(selection["spawning"], selection) if t not in tests]
+    if not others:
+        print("no test runs the mutated lines" if not tests else "")
         return SURVIVED
-    return subprocess.run([*PYTEST, *tests], check=False).returncode
+    return subprocess.run([*PYTEST, *others], check=False).returncode
 
 
 if __name__ == "__main__":
