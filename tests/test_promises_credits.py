@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project
+from conftest import MakeProject, copy_project
 from reportpipe.checkconfig import load_checks_config
 from reportpipe.content import load_report
-from reportpipe.credits import CreditReport, check_credits
+from reportpipe.credits import CreditReport, check_credits, picture_origins
 from reportpipe.editions import render_document
 from reportpipe.project import Project, open_project
 
@@ -100,3 +100,71 @@ def test_an_spdx_looking_licence_off_the_allowed_list_is_refused(
         f"source/pictures.yaml:{number}: error: {LOKET}: licence {licence!r} is not an allowed "
         f"SPDX identifier ({allowed}) nor 'used-with-permission'"
     ]
+
+
+def _body(shown: Shown, extra: str) -> str:
+    """The real page with `extra` put first in its body."""
+    assert shown.html.count("<body>") == 1
+    return shown.html.replace("<body>", "<body>" + extra)
+
+
+def _messages(result: CreditReport) -> list[str]:
+    return [str(f) for f in result.findings]
+
+
+def test_a_malformed_character_reference_does_not_hide_the_rest_of_the_page(
+    shown: Shown,
+) -> None:
+    result = _check(shown, _body(shown, "<p>Tecken &#; och &#x; i texten.</p>"))
+    assert (result.findings, result.pictures) == ((), 8)
+
+
+def test_a_stray_end_tag_before_the_page_is_ignored(shown: Shown) -> None:
+    result = _check(shown, "</div></p>" + shown.html)
+    assert (result.findings, result.pictures) == ((), 8)
+
+
+def test_a_credit_in_a_paragraph_beside_the_picture_is_its_printed_credit(
+    shown: Shown,
+) -> None:
+    extra = (
+        f'<p><img src="source/{LOKET}" alt="Ett lok">'
+        f'<span data-credit-for="{LOKET}">Foto</span></p>'
+    )
+    result = _check(shown, _body(shown, extra))
+    assert (result.findings, result.pictures) == ((), 8)
+
+
+def test_a_credit_elsewhere_does_not_count_for_a_picture_standing_outside_any_element(
+    shown: Shown,
+) -> None:
+    """The first element of the page is a credit paragraph; the picture after it stands
+    outside every element, so that paragraph is not printed under it."""
+    html = f'<p data-credit-for="{LOKET}">Foto</p><img src="source/{LOKET}" alt="Ett lok">'
+    result = _check(shown, html + shown.html)
+    assert _messages(result) == [
+        f"source/scenarios.yaml:{_scenario_line()}: error: picture '{LOKET}' has no "
+        "credit printed under it"
+    ]
+
+
+def test_a_picture_only_in_a_chapter_is_named_at_its_file_and_line(
+    make_project: MakeProject,
+) -> None:
+    extra = "images/extra.svg"
+    source = Path(__file__).parent.parent / "source"
+    entry = (
+        f"  {extra}:\n    alt: Ett foto\n    creator: reportpipe-projektet\n"
+        "    source: Ritad för denna rapport\n    licence: CC0-1.0\n"
+    )
+    root = make_project(
+        {
+            f"source/{extra}": (source / LOKET).read_bytes(),
+            "source/pictures.yaml": (source / "pictures.yaml").read_text("utf-8") + entry,
+            "source/intro.md": f"# Inledning\n\nText.\n\n\n![Ett foto]({extra})\n",
+        }
+    )
+    project = open_project(root)
+    origins = picture_origins(project, load_report(project).report)
+    assert origins[extra] == ("source/intro.md", 6)
+    assert origins[LOKET] == ("source/scenarios.yaml", _scenario_line())
