@@ -4,7 +4,7 @@ page with one mark taken out, so each test changes exactly one thing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError, dataclass
 from pathlib import Path
 
 import pytest
@@ -168,3 +168,40 @@ def test_a_picture_only_in_a_chapter_is_named_at_its_file_and_line(
     origins = picture_origins(project, load_report(project).report)
     assert origins[extra] == ("source/intro.md", 6)
     assert origins[LOKET] == ("source/scenarios.yaml", _scenario_line())
+
+
+def test_pictures_embedded_or_from_the_web_are_not_project_pictures(shown: Shown) -> None:
+    extra = (
+        '<p><img src="data:image/svg+xml,%3Csvg%20xmlns%3D%22x%22%2F%3E" alt="Inbäddad">'
+        '<img src="https://example.org/bild.png" alt="Från webben"></p>'
+    )
+    result = _check(shown, _body(shown, extra))
+    assert (result.findings, result.pictures) == ((), 8)
+
+
+def test_a_stylesheet_picture_reached_through_dot_dot_is_named_by_its_real_key(
+    make_project: MakeProject,
+) -> None:
+    extra = "images/bakgrund.svg"
+    source = Path(__file__).parent.parent / "source"
+    entry = (
+        f"  {extra}:\n    alt: En bakgrund\n    creator: reportpipe-projektet\n"
+        "    source: Ritad för denna rapport\n    licence: CC0-1.0\n"
+    )
+    root = make_project(
+        {
+            f"source/{extra}": (source / LOKET).read_bytes(),
+            "source/pictures.yaml": (source / "pictures.yaml").read_text("utf-8") + entry,
+            "styles/bakgrund.css": f'body {{\n  background: url("../source/{extra}");\n}}\n',
+        }
+    )
+    project = open_project(root)
+    origins = picture_origins(project, load_report(project).report)
+    assert origins[extra] == ("styles/bakgrund.css", 2)
+
+
+def test_the_credit_report_cannot_be_changed_after_the_check(shown: Shown) -> None:
+    result = _check(shown, shown.html)
+    with pytest.raises(FrozenInstanceError):
+        setattr(result, "pictures", 0)  # noqa: B010
+    assert result.pictures == 8
