@@ -4,6 +4,7 @@ page with one mark taken out, so each test changes exactly one thing."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import FrozenInstanceError, dataclass
 from pathlib import Path
 
@@ -205,3 +206,86 @@ def test_the_credit_report_cannot_be_changed_after_the_check(shown: Shown) -> No
     with pytest.raises(FrozenInstanceError):
         setattr(result, "pictures", 0)  # noqa: B010
     assert result.pictures == 8
+
+
+def test_a_picture_with_blank_alternative_text_is_reported(shown: Shown) -> None:
+    html = re.sub(
+        f'(<img [^>]*src="source/{LOKET}"[^>]*>)',
+        lambda m: re.sub(r'alt="[^"]*"', 'alt=" "', m.group(1)),
+        shown.html,
+    )
+    assert html.count('alt=" "') == 2
+    result = _check(shown, html)
+    assert _messages(result) == [
+        f"source/scenarios.yaml:{_scenario_line()}: error: picture '{LOKET}' has no "
+        "alternative text"
+    ]
+
+
+def test_a_picture_outside_the_project_is_named_as_written_and_reported(shown: Shown) -> None:
+    result = _check(shown, _body(shown, '<img src="/ingenstans/bild.png" alt="Bild">'))
+    assert _messages(result) == [
+        "source/pictures.yaml: error: picture '/ingenstans/bild.png' has no credit: add it "
+        "to source/pictures.yaml with creator, source and licence",
+        "source/pictures.yaml: error: picture '/ingenstans/bild.png' is missing",
+    ]
+    assert result.pictures == 9
+
+
+def _with_pictures(make_project: MakeProject, entries: str) -> Path:
+    source = Path(__file__).parent.parent / "source"
+    return make_project(
+        {
+            "source/images/extra.svg": (source / LOKET).read_bytes(),
+            "source/pictures.yaml": (source / "pictures.yaml").read_text("utf-8") + entries,
+        }
+    )
+
+
+def _check_rendered(root: Path) -> CreditReport:
+    project = open_project(root)
+    report = load_report(project).report
+    html, _ = render_document(project, report)
+    config = load_checks_config(project).credits
+    return check_credits(project, report, html, config=config)
+
+
+def test_an_unused_credit_whose_key_is_written_with_spaces_is_reported(
+    make_project: MakeProject,
+) -> None:
+    root = _with_pictures(
+        make_project,
+        '  " images/extra.svg":\n    alt: En bild\n    creator: reportpipe-projektet\n'
+        "    source: Ritad för denna rapport\n    licence: CC0-1.0\n",
+    )
+    assert _messages(_check_rendered(root)) == [
+        "source/pictures.yaml:1: error: credit for 'images/extra.svg', which no page shows; "
+        "remove it"
+    ]
+
+
+def test_a_field_only_in_a_second_spelling_of_a_key_is_reported_at_the_first(
+    make_project: MakeProject,
+) -> None:
+    """Two keys that differ only by spaces are one picture and the later one wins; a fault
+    in a field the earlier one lacks is reported at the earlier key's line."""
+    source = Path(__file__).parent.parent / "source"
+    text = (source / "pictures.yaml").read_text("utf-8")
+    kept = 'provenance: "Bild: nyteknik.se"\n'
+    assert text.count(kept) == 1
+    second = (
+        f'  " {LOKET}":\n    alt: Ett lok\n    creator: reportpipe-projektet\n'
+        "    source: Ritad för denna rapport\n    licence: CC0-1.0\n"
+        '    provenance: "Bild: .nyteknik.se/"\n'
+    )
+    root = make_project({"source/pictures.yaml": text.replace("    " + kept, "") + second})
+    line = _line_of(root / "source" / "pictures.yaml", f"  {LOKET}:")
+    assert _messages(_check_rendered(root)) == [
+        f"source/pictures.yaml:{line}: error: {LOKET}: provenance: 'Bild: .nyteknik.se/' looks "
+        "like a web address but '.nyteknik.se' is not a well-formed domain"
+    ]
+
+
+def _line_of(path: Path, start: str) -> int:
+    lines = path.read_text("utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if line.startswith(start))
