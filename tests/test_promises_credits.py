@@ -222,14 +222,20 @@ def test_a_picture_with_blank_alternative_text_is_reported(shown: Shown) -> None
     ]
 
 
-def test_a_picture_outside_the_project_is_named_as_written_and_reported(shown: Shown) -> None:
-    result = _check(shown, _body(shown, '<img src="/ingenstans/bild.png" alt="Bild">'))
+def test_pictures_outside_the_project_are_named_as_written_and_each_reported(
+    shown: Shown,
+) -> None:
+    extra = '<img src="/ingenstans/bild.png" alt="Bild"><img src="/ingen/annan.png" alt="Bild">'
+    result = _check(shown, _body(shown, extra))
     assert _messages(result) == [
-        "source/pictures.yaml: error: picture '/ingenstans/bild.png' has no credit: add it "
-        "to source/pictures.yaml with creator, source and licence",
-        "source/pictures.yaml: error: picture '/ingenstans/bild.png' is missing",
+        f"source/pictures.yaml: error: picture {name!r} {problem}"
+        for name in ("/ingen/annan.png", "/ingenstans/bild.png")
+        for problem in (
+            "has no credit: add it to source/pictures.yaml with creator, source and licence",
+            "is missing",
+        )
     ]
-    assert result.pictures == 9
+    assert result.pictures == 10
 
 
 def _with_pictures(make_project: MakeProject, entries: str) -> Path:
