@@ -201,6 +201,74 @@ def test_a_stylesheet_picture_reached_through_dot_dot_is_named_by_its_real_key(
     assert origins[extra] == ("styles/bakgrund.css", 2)
 
 
+def test_stylesheets_name_only_their_pictures_even_outside_the_project(
+    make_project: MakeProject,
+) -> None:
+    """Fonts, embedded data and web addresses in a stylesheet are not pictures; a picture
+    outside the project keeps the path as written (and is reported as missing)."""
+    extra = "images/bakgrund.svg"
+    source = Path(__file__).parent.parent / "source"
+    entry = (
+        f"  {extra}:\n    alt: En bakgrund\n    creator: reportpipe-projektet\n"
+        "    source: Ritad för denna rapport\n    licence: CC0-1.0\n"
+    )
+    css = (
+        '@font-face {\n  src: url("fonts/Egen.woff2");\n}\n'
+        "body {\n"
+        '  background: url("data:image/svg+xml,%3Csvg%2F%3E"), url(https://example.org/m.png);\n'
+        f"  border-image: url('../source/{extra}');\n"
+        "}\n"
+        ".utanfor {\n  background: url(../../utanfor.png);\n}\n"
+    )
+    root = make_project(
+        {
+            f"source/{extra}": (source / LOKET).read_bytes(),
+            "source/pictures.yaml": (source / "pictures.yaml").read_text("utf-8") + entry,
+            "styles/bakgrund.css": css,
+        }
+    )
+    project = open_project(root)
+    report = load_report(project).report
+    origins = picture_origins(project, report)
+    outside = "../styles/../../utanfor.png"
+    assert sorted(set(origins) - set(report.pictures)) == [outside]
+    assert (origins[extra], origins[outside]) == (
+        ("styles/bakgrund.css", 6),
+        ("styles/bakgrund.css", 9),
+    )
+
+
+def test_a_credit_in_a_figure_left_with_an_open_paragraph_does_not_count_after_it(
+    shown: Shown,
+) -> None:
+    """The figure's end tag closes the paragraph left open inside it, so the picture
+    after the figure stands outside it."""
+    extra = (
+        f'<figure><p>Foto: <span data-credit-for="{LOKET}">reportpipe</span></figure>'
+        f'<img src="source/{LOKET}" alt="Ett lok">'
+    )
+    result = _check(shown, _body(shown, extra))
+    assert _messages(result) == [
+        f"source/scenarios.yaml:{_scenario_line()}: error: picture '{LOKET}' has no "
+        "credit printed under it"
+    ]
+
+
+def test_alternative_text_in_one_use_of_a_picture_is_enough(shown: Shown) -> None:
+    """Alternative text is judged per picture: a use without it, before or after a use
+    with it, is not reported."""
+    use = (
+        f'<figure><img src="source/{LOKET}" alt="{{alt}}">'
+        f'<figcaption data-credit-for="{LOKET}">Foto</figcaption></figure>'
+    )
+    for html in (
+        _body(shown, use.format(alt="")),
+        shown.html.replace("</body>", use.format(alt="") + "</body>"),
+    ):
+        result = _check(shown, html)
+        assert (result.findings, result.pictures) == ((), 8)
+
+
 def test_the_credit_report_cannot_be_changed_after_the_check(shown: Shown) -> None:
     result = _check(shown, shown.html)
     with pytest.raises(FrozenInstanceError):
