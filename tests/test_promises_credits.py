@@ -13,7 +13,7 @@ import pytest
 from conftest import MakeProject, copy_project
 from reportpipe.checkconfig import load_checks_config
 from reportpipe.content import load_report
-from reportpipe.credits import CreditReport, check_credits, picture_origins
+from reportpipe.credits import CreditReport, check_credits, picture_origins, source_problem
 from reportpipe.editions import render_document
 from reportpipe.project import Project, open_project
 
@@ -363,3 +363,11 @@ def test_a_field_only_in_a_second_spelling_of_a_key_is_reported_at_the_first(
 def _line_of(path: Path, start: str) -> int:
     lines = path.read_text("utf-8").splitlines()
     return next(n for n, line in enumerate(lines, 1) if line.startswith(start))
+
+
+def test_a_bare_domain_with_a_path_is_judged_by_its_domain() -> None:
+    assert source_problem("Bild: nyteknik.se/arkiv/lok") is None
+    assert source_problem("Bild: .galindberg.se/bilder/olja") == (
+        "'Bild: .galindberg.se/bilder/olja' looks like a web address but '.galindberg.se' "
+        "is not a well-formed domain"
+    )
