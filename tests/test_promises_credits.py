@@ -171,6 +171,20 @@ def test_a_picture_only_in_a_chapter_is_named_at_its_file_and_line(
     assert origins[LOKET] == ("source/scenarios.yaml", _scenario_line())
 
 
+def test_a_picture_outside_any_element_is_not_credited_by_the_first_figure(
+    shown: Shown,
+) -> None:
+    html = (
+        f'<figure><figcaption data-credit-for="{LOKET}">Foto</figcaption></figure>'
+        f'<img src="source/{LOKET}" alt="Ett lok">'
+    )
+    result = _check(shown, html + shown.html)
+    assert _messages(result) == [
+        f"source/scenarios.yaml:{_scenario_line()}: error: picture '{LOKET}' has no "
+        "credit printed under it"
+    ]
+
+
 def test_pictures_embedded_or_from_the_web_are_not_project_pictures(shown: Shown) -> None:
     extra = (
         '<p><img src="data:image/svg+xml,%3Csvg%20xmlns%3D%22x%22%2F%3E" alt="Inbäddad">'
@@ -213,6 +227,7 @@ def test_stylesheets_name_only_their_pictures_even_outside_the_project(
         "    source: Ritad för denna rapport\n    licence: CC0-1.0\n"
     )
     css = (
+        "\n"  # a blank first line counts too
         '@font-face {\n  src: url("fonts/Egen.woff2");\n}\n'
         "body {\n"
         '  background: url("data:image/svg+xml,%3Csvg%2F%3E"), url(https://example.org/m.png);\n'
@@ -233,8 +248,8 @@ def test_stylesheets_name_only_their_pictures_even_outside_the_project(
     outside = "../styles/../../utanfor.png"
     assert sorted(set(origins) - set(report.pictures)) == [outside]
     assert (origins[extra], origins[outside]) == (
-        ("styles/bakgrund.css", 6),
-        ("styles/bakgrund.css", 9),
+        ("styles/bakgrund.css", 7),
+        ("styles/bakgrund.css", 10),
     )
 
 
