@@ -347,8 +347,10 @@ def test_an_unused_credit_whose_key_is_written_with_spaces_is_reported(
         '  " images/extra.svg":\n    alt: En bild\n    creator: reportpipe-projektet\n'
         "    source: Ritad för denna rapport\n    licence: CC0-1.0\n",
     )
+    lines = (root / "source" / "pictures.yaml").read_text("utf-8").splitlines()
+    at = lines.index('  " images/extra.svg":') + 1  # the entry's own line, not the file's first
     assert _messages(_check_rendered(root)) == [
-        "source/pictures.yaml:1: error: credit for 'images/extra.svg', which no page shows; "
+        f"source/pictures.yaml:{at}: error: credit for 'images/extra.svg', which no page shows; "
         "remove it"
     ]
 

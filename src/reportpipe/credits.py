@@ -134,12 +134,14 @@ def check_credits(
             findings.append(error(path, line, message))
 
     def entry_line(key: str, fld: str | None = None) -> int | None:
-        if entries is None or key not in entries:
+        # the model strips white space around keys; the file may have it
+        raw = next((k for k in entries if k.strip() == key), None) if entries else None
+        if entries is None or raw is None:
             return data.line
-        entry = entries[key]
+        entry = entries[raw]
         if fld and isinstance(entry, LocatedDict) and fld in entry.key_lines:
             return entry.key_lines[fld]
-        return entries.key_lines.get(key)
+        return entries.key_lines.get(raw)
 
     page = _Page()
     page.feed(html)
