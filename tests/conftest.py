@@ -29,6 +29,7 @@ Projects:
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import os
 import shutil
@@ -181,3 +182,12 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run_cli("release", "--offline", "--project", str(root))  # test_new: a process
     assert result.code == 0, result.out + result.err
     return root
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The libraries the test modules imported (WeasyPrint, PyMuPDF, Hypothesis, pydantic…)
+    live as long as the run: left out of the garbage collector's full collections, which
+    would walk them again and again (builds do the same while they render, see
+    editions._long_lived_frozen)."""
+    gc.collect()
+    gc.freeze()

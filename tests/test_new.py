@@ -32,8 +32,9 @@ def started(tmp_path_factory: pytest.TempPathFactory) -> Started:
     """`new r --lang en`, then build, check and release it, from an empty folder."""
     cwd = tmp_path_factory.mktemp("newuser")
     steps = {"new": run_cli_process("new", "r", "--lang", "en", "--title", TITLE, cwd=cwd)}
-    for step in (["build"], ["check", "--offline"], ["release", "--offline"]):
-        steps[step[0]] = run_cli_process(*step, "--project", "r", cwd=cwd)
+    for step in (["build"], ["check", "--offline"]):  # in this process: a second apiece
+        steps[step[0]] = run_cli(*step, "--project", str(cwd / "r"))
+    steps["release"] = run_cli_process("release", "--offline", "--project", "r", cwd=cwd)
     return Started(cwd / "r", steps)
 
 

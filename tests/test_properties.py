@@ -89,7 +89,7 @@ def _load_or_findings(root: Path, name: str) -> None:
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(name=st.sampled_from(FILES[:3]), data=values)
 def test_any_yaml_value_loads_or_is_reported(tmp_path: Path, name: str, data: object) -> None:
@@ -102,7 +102,7 @@ def test_any_yaml_value_loads_or_is_reported(tmp_path: Path, name: str, data: ob
 
 
 @settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(name=st.sampled_from(FILES), raw=st.binary(max_size=300))
 def test_any_bytes_load_or_are_reported(tmp_path: Path, name: str, raw: bytes) -> None:
