@@ -155,7 +155,7 @@ def _long_lived_frozen() -> Iterator[None]:
     cyclic garbage collector would walk every object already alive too: the imported
     libraries, the parsed content. Those are frozen (left out of collections) while the
     editions render, and in forked workers, where collecting them would also copy their
-    memory pages. About a tenth of a build's time (bench/run.py); new garbage is still
+    memory pages. About 5 % of a build's time (measured A/B); new garbage is still
     collected, and the objects are thawed afterwards, so a long preview session does not
     keep garbage forever. A caller that froze its own objects (the test suite does, once)
     keeps them frozen."""
