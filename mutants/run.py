@@ -13,7 +13,6 @@ Exit status 1 when a module scores below the target.
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import os
 import re
@@ -149,26 +148,6 @@ def _selection(measured: Any, module: str, tests: dict[str, Any]) -> dict[str, A
     }
 
 
-def _skip_annotations(session: Path, work: Path, name: str) -> None:
-    """Mark the mutants inside functions' type annotations as skipped before they run:
-    they are never evaluated (see _signature_spans), so running them only costs time."""
-    from cosmic_ray.work_db import use_db
-    from cosmic_ray.work_item import WorkerOutcome, WorkResult
-
-    spans = _signature_spans((work / "src" / "reportpipe" / f"{name}.py").read_text("utf-8"))
-    with use_db(str(session)) as db:
-        for item in list(db.pending_work_items):
-            start = tuple(item.mutations[0].start_pos)
-            if any(a <= start < b for a, b in spans):
-                db.set_result(
-                    item.job_id,
-                    WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output=ANNOTATION),
-                )
-
-
-ANNOTATION = "a type annotation of a function, never evaluated (postponed annotations)"
-
-
 def _survivors_again(session: Path, original: Path, module: Path) -> bool:
     """With --again: forget the survivors' results of the last run so that only they run
     again (against today's tests). Only while the module's text is what was mutated then:
@@ -230,37 +209,14 @@ def _run_module(
         check=True,
         capture_output=True,
     )
-    if not again:
-        _skip_annotations(session, work, name)
     print(f"mutants: {name}: each mutant against the tests that run its line", flush=True)
     _cosmic("exec", str(cfg), str(session), cwd=work, env=env)
     return _score(name, _cosmic("dump", str(session), cwd=work, env=env), work, config)
 
 
-def _signature_spans(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
-    """Where the annotations of functions' parameters and returns are: the modules postpone
-    annotations (PEP 563), so a mutant inside one (`str | None` -> `str + None`) is never
-    evaluated and cannot be told apart."""
-    spans = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            args = node.args
-            every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
-            notes = [a.annotation for a in every if a is not None and a.annotation is not None]
-            for note in [*notes, node.returns]:
-                if note is not None and note.end_lineno is not None:
-                    spans.append(
-                        (
-                            (note.lineno, note.col_offset),
-                            (note.end_lineno, note.end_col_offset or 0),
-                        )
-                    )
-    return spans
-
-
 def _score(name: str, dump: str, work: Path, config: dict[str, Any]) -> Score:
     source = (work / "src" / "reportpipe" / f"{name}.py").read_text("utf-8")
-    lines, annotations = source.splitlines(), _signature_spans(source)
+    lines = source.splitlines()
     equivalent = {
         (e["operator"], e["line"].strip(), e.get("column")): e["reason"]
         for e in config.get("equivalent", [])
@@ -284,8 +240,6 @@ def _score(name: str, dump: str, work: Path, config: dict[str, Any]) -> Score:
         outcome = result.get("test_outcome")
         if result.get("worker_outcome") != "normal":
             if result.get("worker_outcome") == "skipped":
-                if result.get("output") == ANNOTATION:
-                    score.equivalent.append(f"{label}  (equivalent: {ANNOTATION})")
                 continue
             score.other += 1
         elif outcome == "killed":
@@ -295,9 +249,6 @@ def _score(name: str, dump: str, work: Path, config: dict[str, Any]) -> Score:
             reason = equivalent.get((*key, mutation["start_pos"][1])) or equivalent.get(
                 (*key, None)
             )
-            position = tuple(mutation["start_pos"])
-            if reason is None and any(a <= position < b for a, b in annotations):
-                reason = ANNOTATION
             if reason is None:
                 score.survived.append(label)
             else:

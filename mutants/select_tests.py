@@ -107,15 +107,14 @@ def chosen_tests(
 ) -> list[str]:
     """The tests that can notice a change on `lines`, quickest first: those that ran
     them in the test process; for a line run only at import, those that run its
-    function or class (else every test); for a line no test ran in-process, the tests
-    that start subprocesses and those that run the function around it (it may run in a
-    subprocess or a forked worker, which coverage does not see)."""
+    function or class (else every test); for a line no test ran in-process, those that
+    run the function around it (it may run in a forked worker, which coverage does not
+    see)."""
     chosen: set[str] = set()
     at_import = set(selection["at_import"])
     for changed in lines:
         line = measured_line(changed, selection, starts or {})
-        if line is None:
-            chosen.update(selection["spawning"])
+        if line is None:  # (the subprocess tests come after them, see main)
             chosen.update(users_of(changed, selection, inside or {}))
         elif line in at_import:
             chosen.update(users_of(line, selection, inside or {}) or selection["all"])
