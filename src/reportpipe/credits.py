@@ -133,9 +133,11 @@ def check_credits(
         else:
             findings.append(error(path, line, message))
 
+    # the model strips white space around keys; the file may have it
+    written = {k.strip(): k for k in reversed(entries)} if entries else {}
+
     def entry_line(key: str, fld: str | None = None) -> int | None:
-        # the model strips white space around keys; the file may have it
-        raw = next((k for k in entries if k.strip() == key), None) if entries else None
+        raw = written.get(key)
         if entries is None or raw is None:
             return data.line
         entry = entries[raw]
