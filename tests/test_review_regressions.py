@@ -5,7 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import REPO, MakeProject, override, run_cli
+from conftest import REPO, MakeProject, copy_project, override, run_cli
+from reportpipe.content import load_report
+from reportpipe.findings import InputError
+from reportpipe.project import open_project
 
 
 def test_a_stylesheet_symlinked_out_of_the_project_is_refused(
@@ -81,3 +84,31 @@ def test_a_build_with_nothing_to_do_still_says_its_warnings(make_project: MakePr
     again = run_cli("build", "--edition", "screen", "--project", str(root))
     assert "nothing changed since the last build" in again.out
     assert "source/intro.md:5: warning: link 'Aurora Pellis bildspel' has no target" in again.err
+
+
+def test_a_control_character_escaped_into_a_text_is_refused_at_its_line(
+    tmp_path: Path,
+) -> None:
+    """Found by the property tests: YAML refuses a raw control character, but the
+    escape "\\x1F" in double quotes makes one, which pydantic's strip keeps; it would
+    reach the PDF and its XMP, where XML does not allow it."""
+    root = copy_project(tmp_path / "p")
+    path = root / "source" / "scenarios.yaml"
+    lines = path.read_text("utf-8").splitlines(keepends=True)
+    number = next(i for i, line in enumerate(lines, 1) if line.startswith("  title:"))
+    lines[number - 1] = '  title: "Korset \\x1F"\n'
+    path.write_text("".join(lines), "utf-8")
+    try:
+        load_report(open_project(root))
+    except InputError as exc:
+        shown = [str(f) for f in exc.findings]
+    else:
+        shown = []
+    assert shown == [
+        f"source/scenarios.yaml:{number}: error: cross.title: 'Korset \\x1f' is not in the "
+        "expected form: text without control characters; delete the escape (like \\x1F) "
+        "that makes one"
+    ]
+    lines[number - 1] = '  title: "Korset\\tmed tabb"\n'  # a tab is text, not a control
+    path.write_text("".join(lines), "utf-8")
+    assert load_report(open_project(root)).report.cross.title == "Korset\tmed tabb"

@@ -21,7 +21,14 @@ from reportpipe import gate
 from reportpipe.catalogue import Catalogue, load_catalogue
 from reportpipe.fields import fill, template_problem
 from reportpipe.findings import Finding, InputError, Level, error
-from reportpipe.markdown import Fragment, Heading, ResolvedImage, deepest_line, render_markdown
+from reportpipe.markdown import (
+    Fragment,
+    Heading,
+    ResolvedImage,
+    deepest_line,
+    render_markdown,
+)
+from reportpipe.markdown import warm_up as warm_up_markdown
 from reportpipe.pictures import missing_picture, picture_problem
 from reportpipe.project import Project, project_url
 from reportpipe.timebound import (
@@ -36,7 +43,11 @@ from reportpipe.yamlfile import LocatedDict, line_of, load_mapping, read_text
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 VERSION_PATTERN = r"^\d+\.\d+\.\d+$"
 LANG_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$"
-Text = Annotated[str, Field(min_length=1, strict=True)]
+#: Text of any length, without control characters other than tab and line break: a
+#: "\x1F" escape in quotes would otherwise put an invisible character into the PDF, and
+#: into its XMP metadata, where XML does not allow it.
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+Text = Annotated[str, Field(min_length=1, pattern=TEXT_PATTERN, strict=True)]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, strict=True)]
 Version = Annotated[str, Field(pattern=VERSION_PATTERN, strict=True)]
 Place = Literal["top-left", "top-right", "bottom-left", "bottom-right", "center", "outside"]
@@ -241,6 +252,8 @@ _HINTS = {
     SLUG_PATTERN: "lower-case letters, digits and hyphens, like jobbregionen-umea-2015",
     VERSION_PATTERN: "three numbers separated by dots, like 1.0.0",
     LANG_PATTERN: "a language tag, like sv",
+    TEXT_PATTERN: "text without control characters; delete the escape (like \\x1F) that "
+    "makes one",
 }
 
 
@@ -522,6 +535,8 @@ def load_report(project: Project) -> Loaded:
         _check_scenarios(scenarios, pictures, findings, project)
 
     chapters: list[Chapter] = []
+    if meta is not None and meta.value.chapters:
+        warm_up_markdown()  # once here, not in each chapter's forked conversion
     for i, name in enumerate(meta.value.chapters if meta is not None else ()):
         assert meta is not None
         try:
