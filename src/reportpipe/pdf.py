@@ -200,10 +200,12 @@ def _finisher(
                 entry["OutputConditionIdentifier"] = pydyf.String(intent.identifier)
                 entry["RegistryName"] = pydyf.String(intent.registry)
                 entry["Info"] = pydyf.String(intent.info)
-        for obj in pdf.objects:
+        for obj in pdf.objects:  # the XMP packet: not the pages' long content streams
             chunks = getattr(obj, "stream", None)
-            if isinstance(chunks, list) and any(
-                isinstance(c, bytes) and b"xmp.did:" in c for c in chunks
+            if (
+                getattr(obj, "extra", {}).get("Type") == "/Metadata"
+                and isinstance(chunks, list)
+                and any(isinstance(c, bytes) and b"xmp.did:" in c for c in chunks)
             ):
                 obj.stream = [
                     _DOCUMENT_ID.sub(stable, c) if isinstance(c, bytes) else c for c in chunks
