@@ -8,7 +8,9 @@ import io
 import os
 from pathlib import Path
 
+import pydyf
 import pymupdf
+import pyphen
 import pytest
 import weasyprint
 import weasyprint.pdf.fonts
@@ -32,6 +34,45 @@ def test_the_patch_holds_only_inside_and_is_undone_after_an_error() -> None:
         raise KeyError("a render that fails")
     assert weasyprint.pdf.fonts.Font.subset is original
     assert os.environ.get("SOURCE_DATE_EPOCH") == before
+
+
+def test_pydyf_is_patched_only_inside_and_writes_the_same_bytes_serialising_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pydyf, asked for an identifier, computes every object's bytes twice (to write
+    them, then to hash them): inside the patch each stream is compressed once, and the
+    file is byte for byte what unpatched pydyf writes."""
+    write, stream_data = pydyf.PDF.write, pydyf.Stream.__dict__["data"]
+    document = weasyprint.HTML(string="<p>Jobbregionen Umeå, 12 november 2015</p>").render()
+    compressed: list[int] = []
+    compressobj = pydyf.zlib.compressobj
+
+    def counted(*args: object, **kwargs: object) -> object:
+        compressed.append(1)
+        return compressobj(*args, **kwargs)
+
+    monkeypatch.setattr(pydyf.zlib, "compressobj", counted)
+    plain = document.write_pdf(pdf_identifier=b"0" * 32)
+    twice = len(compressed)
+    compressed.clear()
+    with weasy.patched(0):
+        assert pydyf.PDF.write is not write
+        once = document.write_pdf(pdf_identifier=b"0" * 32)
+    assert once == plain
+    assert 0 < len(compressed) < twice
+    assert pydyf.PDF.write is write and pydyf.Stream.__dict__["data"] is stream_data
+    with pytest.raises(KeyError), weasy.patched(0):
+        raise KeyError("a render that fails")
+    assert pydyf.PDF.write is write
+
+
+def test_hyphenation_patterns_load_ahead_into_pyphens_cache() -> None:
+    path = pyphen.LANGUAGES[pyphen.language_fallback("sv")]
+    pyphen.hdcache.pop(path, None)
+    weasy.preload_hyphenation("sv-SE")
+    assert path in pyphen.hdcache
+    assert pyphen.Pyphen(lang="sv").hd is pyphen.hdcache[path]  # what WeasyPrint will find
+    weasy.preload_hyphenation("tlh")  # no patterns for Klingon: nothing, no error
 
 
 def test_another_weasyprint_major_version_is_refused() -> None:

@@ -194,10 +194,11 @@ def _worker_ready(lang: str) -> None:
     its size, for 10 % more peak memory there)."""
     gc.disable()
     _IN_WORKER[0] = True
+    _RENDERED[0] = 0  # whatever the parent rendered itself before it forked
     preload_hyphenation(lang)
 
 
-#: In a worker: whether it is one, and how many editions it has rendered.
+#: Whether this process is an edition worker, and how many editions it has rendered.
 _IN_WORKER = [False]
 _RENDERED = [0]
 
