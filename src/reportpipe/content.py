@@ -252,8 +252,7 @@ _HINTS = {
     SLUG_PATTERN: "lower-case letters, digits and hyphens, like jobbregionen-umea-2015",
     VERSION_PATTERN: "three numbers separated by dots, like 1.0.0",
     LANG_PATTERN: "a language tag, like sv",
-    TEXT_PATTERN: "text without control characters; delete the escape (like \\x1F) that "
-    "makes one",
+    TEXT_PATTERN: "text without control characters; delete the escape (like \\x1F) that makes one",
 }
 
 
