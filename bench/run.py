@@ -146,12 +146,14 @@ def wall(command: list[str], runs: int, before: Callable[[], None] | None = None
 
 
 def peak_memory_mb(root: Path) -> float:
-    """Peak resident memory of a fresh build process (and its workers)."""
+    """Peak resident memory of a fresh build process and its workers. The build is a
+    grandchild: Linux carries a process's peak over fork and exec, so a build started
+    straight from this (large) process would report this process's size."""
+    build = [sys.executable, "-m", "reportpipe", "build", "--force", "--project", str(root)]
     code = (
-        "import resource, sys; from reportpipe.cli import main; "
-        f"main(['build', '--force', '--project', {str(root)!r}]); "
-        "print(max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
-        "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))"
+        "import resource, subprocess, sys; "
+        f"subprocess.run({build!r}, check=True, capture_output=True); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
     out = (
         subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
