@@ -344,9 +344,13 @@ def first_build_ratio(ref: str, runs: int) -> dict[str, Any]:
         result[f"baseline_{part}_s"] = statistics.median(t[i] for t in old)
         result[f"this_engine_{part}_s"] = statistics.median(t[i] for t in new)
         result[f"with_web_{part}_s"] = statistics.median(t[i] for t in default)
-        result[f"{part}_ratio"] = result[f"this_engine_{part}_s"] / result[f"baseline_{part}_s"]
-        result[f"with_web_{part}_ratio"] = (
-            result[f"with_web_{part}_s"] / result[f"baseline_{part}_s"]
+        # the median of the runs' own ratios: each run's builds follow one another, so
+        # a slow minute of a noisy machine weighs on both sides of its ratio
+        result[f"{part}_ratio"] = statistics.median(
+            n[i] / o[i] for n, o in zip(new, old, strict=True)
+        )
+        result[f"with_web_{part}_ratio"] = statistics.median(
+            d[i] / o[i] for d, o in zip(default, old, strict=True)
         )
     return result
 
@@ -414,8 +418,9 @@ def run() -> None:
     print(f"measuring the first build against {args.baseline}…", file=sys.stderr, flush=True)
     first = first_build_ratio(args.baseline, max(args.runs, 3))
     summary = (
-        f"first build of the shipped report (screen and print editions, no cache), median "
-        f"of {first['runs']}, this engine / previous engine ({args.baseline}):\n"
+        f"first build of the shipped report (screen and print editions, no cache), medians "
+        f"of {first['runs']} runs (times, and each run's ratio), this engine / previous "
+        f"engine ({args.baseline}):\n"
         f"  whole process: {first['this_engine_process_s']:.2f} s / "
         f"{first['baseline_process_s']:.2f} s, ratio {first['process_ratio']:.2f}\n"
         f"  after start-up (imports done): {first['this_engine_after_startup_s']:.2f} s / "
