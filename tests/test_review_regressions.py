@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from conftest import REPO, MakeProject, copy_project, override, run_cli
 from reportpipe.content import load_report
 from reportpipe.findings import InputError
@@ -112,3 +114,20 @@ def test_a_control_character_escaped_into_a_text_is_refused_at_its_line(
     lines[number - 1] = '  title: "Korset\\tmed tabb"\n'  # a tab is text, not a control
     path.write_text("".join(lines), "utf-8")
     assert load_report(open_project(root)).report.cross.title == "Korset\tmed tabb"
+
+
+@pytest.mark.timeout(60)
+def test_hyphenation_patterns_that_fail_to_load_do_not_stall_the_workers(
+    make_project: MakeProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The edition workers load the patterns as they start; an error there must not
+    make the pool fork new workers forever (the build would never end)."""
+
+    def broken(lang: str) -> None:
+        raise OSError(f"hyph_{lang}.dic: unreadable")
+
+    monkeypatch.setattr("reportpipe.editions.preload_hyphenation", broken)
+    root = make_project({})
+    result = run_cli("build", "--project", str(root), "--jobs", "2")
+    assert result.code == 0, result.err
+    assert "rendering screen (pdf/ua-1), print (pdf/x-4) on 2 cores" in result.out + result.err

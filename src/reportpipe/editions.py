@@ -6,6 +6,7 @@ outputs (build) or go into the archive (release).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import multiprocessing
@@ -195,7 +196,10 @@ def _worker_ready(lang: str) -> None:
     gc.disable()
     _IN_WORKER[0] = True
     _RENDERED[0] = 0  # whatever the parent rendered itself before it forked
-    preload_hyphenation(lang)
+    # An initializer that raises would make the pool fork a new worker forever; the
+    # render meets the same problem, if any, and reports it.
+    with contextlib.suppress(Exception):
+        preload_hyphenation(lang)
 
 
 #: Whether this process is an edition worker, and how many editions it has rendered.
