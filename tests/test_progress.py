@@ -10,7 +10,7 @@ import re
 import pytest
 
 from conftest import Built, MakeProject, run_cli
-from reportpipe.progress import Progress, working_on
+from reportpipe.progress import Progress, counted, working_on
 
 STAMP = re.compile(r"^\[\s*\d+\.\d s\] ", re.M)
 WEASYPRINT = logging.getLogger("weasyprint.progress")
@@ -77,3 +77,11 @@ def test_quiet_listens_to_nothing_and_the_loggers_are_restored() -> None:
         pass
     assert out.getvalue() == ""
     assert (WEASYPRINT.level, WEASYPRINT.propagate, list(WEASYPRINT.handlers)) == before
+
+
+def test_counts_in_messages_are_singular_for_one() -> None:
+    assert [counted(n, "raster picture") for n in (0, 1, 2)] == [
+        "0 raster pictures",
+        "1 raster picture",
+        "2 raster pictures",
+    ]

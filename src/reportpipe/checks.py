@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from reportpipe.findings import Finding, InputError, error
 from reportpipe.progress import LOGGER as PROGRESS
+from reportpipe.progress import counted
 from reportpipe.project import Project
 
 if TYPE_CHECKING:  # the checks themselves load lazily: `reportpipe --help` stays fast
@@ -123,7 +124,7 @@ def _preflight(
         )
         findings.extend(found)
         notes.append(
-            f"{shown}: {facts.pages} pages, {facts.bytes / 1024:.0f} KiB, "
-            f"{len(facts.fonts)} fonts, {len(facts.images)} raster pictures"
+            f"{shown}: {counted(facts.pages, 'page')}, {facts.bytes / 1024:.0f} KiB, "
+            f"{counted(len(facts.fonts), 'font')}, {counted(len(facts.images), 'raster picture')}"
         )
     return CheckResult("preflight", tuple(findings), tuple(notes))

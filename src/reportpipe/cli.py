@@ -24,6 +24,7 @@ from reportpipe import __version__
 from reportpipe.atomic import write_all_atomic, write_atomic
 from reportpipe.checks import CHECKS
 from reportpipe.findings import Finding, InputError, Level, error
+from reportpipe.progress import counted
 from reportpipe.project import Project, open_project
 
 if TYPE_CHECKING:
@@ -379,8 +380,9 @@ def build(
     if strict and loaded.warnings:
         return _fail_strict(project, loaded.warnings)
     _say(
-        f"content: {len(report.chapters)} chapters, {len(report.scenarios)} scenarios, "
-        f"{len(report.pictures)} pictures (edition {report.edition.version})"
+        f"content: {counted(len(report.chapters), 'chapter')}, "
+        f"{counted(len(report.scenarios), 'scenario')}, "
+        f"{counted(len(report.pictures), 'picture')} (edition {report.edition.version})"
     )
     chosen = [p for p in (SCREEN, PRINT, ARCHIVE) if p.name in editions] if editions else PROFILES
     sources = source_bundle(project, report) if ARCHIVE in chosen else None

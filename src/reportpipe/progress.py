@@ -33,6 +33,12 @@ _EDITION: list[str] = [""]
 PLAIN_PAGE_INTERVAL = 5.0
 
 
+def counted(number: int, noun: str) -> str:
+    """`number` and `noun` for a message: "1 chapter", "2 chapters" (English nouns that
+    take an s, which are all the tool's messages count)."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def working_on(edition: str) -> None:
     """Name the edition this process renders now (its progress lines carry the name)."""
     _EDITION[0] = edition
