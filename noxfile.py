@@ -92,12 +92,17 @@ def credits(session: nox.Session) -> None:
     session.run("reportpipe", "check", "credits", *session.posargs)
 
 
+#: pytest-xdist: one worker per core, each test module whole on one worker (so a module's
+#: fixtures are made once); `-- -n 0` runs everything in one process.
+PARALLEL_TESTS = ("--numprocesses", "auto", "--dist", "loadfile")
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Run the test suite (arguments go to pytest)."""
+    """Run the test suite on every core (arguments go to pytest, e.g. `-- -n 0 -x`)."""
     install(session, "test")
     install_java(session)  # the veraPDF tests skip without it
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *PARALLEL_TESTS, *session.posargs)
 
 
 @nox.session

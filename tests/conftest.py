@@ -10,8 +10,10 @@ Running the command line:
   rebuilds, kill -9.
 
 Projects:
-- `built` (session): the shipped report built **once per test run** through the real CLI in
-  a subprocess, in a fresh copy of the project. `built.root`, `built.screen` (PDF/UA-1),
+- `built` (session): the shipped report built **once per test process** (`nox -s tests`
+  runs one pytest-xdist worker per core, each with its own session fixtures, and gives a
+  worker whole modules) through the real CLI in a subprocess, in a fresh copy of the
+  project. `built.root`, `built.screen` (PDF/UA-1),
   `built.print` (PDF/X-4), `built.result` (the CLI's exit code and output). Read it, never
   change it: use `built_copy` for that.
 - `built_copy` (function): a private copy of that built project (source/, styles/, build/
