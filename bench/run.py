@@ -352,6 +352,9 @@ def first_build_ratio(ref: str, runs: int) -> dict[str, Any]:
         result[f"with_web_{part}_ratio"] = statistics.median(
             d[i] / o[i] for d, o in zip(default, old, strict=True)
         )
+    pairs = sorted(n[1] / o[1] for n, o in zip(new, old, strict=True))
+    result["after_startup_ratio_quartiles"] = statistics.quantiles(pairs, n=4)
+    result["after_startup_pairs_at_most_half"] = sum(r <= 0.5 for r in pairs)
     return result
 
 
@@ -417,6 +420,7 @@ def run() -> None:
     args = parser.parse_args()
     print(f"measuring the first build against {args.baseline}…", file=sys.stderr, flush=True)
     first = first_build_ratio(args.baseline, max(args.runs, 3))
+    low, mid, high = first["after_startup_ratio_quartiles"]
     summary = (
         f"first build of the shipped report (screen and print editions, no cache), medians "
         f"of {first['runs']} runs (times, and each run's ratio), this engine / previous "
@@ -425,7 +429,9 @@ def run() -> None:
         f"{first['baseline_process_s']:.2f} s, ratio {first['process_ratio']:.2f}\n"
         f"  after start-up (imports done): {first['this_engine_after_startup_s']:.2f} s / "
         f"{first['baseline_after_startup_s']:.2f} s, ratio {first['after_startup_ratio']:.2f}"
-        " (target <= 0.5)\n"
+        f" (target <= 0.5); quartiles of the runs' ratios {low:.2f} / {mid:.2f} / "
+        f"{high:.2f}, {first['after_startup_pairs_at_most_half']} of {first['runs']} runs "
+        "at most 0.5\n"
         f"  this engine's default build (adds the web edition): whole process "
         f"{first['with_web_process_s']:.2f} s, ratio {first['with_web_process_ratio']:.2f}; "
         f"after start-up {first['with_web_after_startup_s']:.2f} s, "
