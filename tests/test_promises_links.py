@@ -349,19 +349,26 @@ def _clocked(log: Server, cache: Path, clock: list[float], **settings: Any) -> L
     )
 
 
-def test_an_entry_checked_this_very_moment_is_used(log: Server, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("settings", "later", "used"),
+    [
+        pytest.param({}, 0.0, True, id="checked-this-very-moment-is-used"),
+        pytest.param({}, -0.5, False, id="from-the-future-is-not-trusted"),
+        pytest.param({"cache_max_age": 1}, 0.5, True, id="max-age-of-one-second-still-caches"),
+        pytest.param({"cache_max_age": 60}, 60.0, False, id="exactly-max-age-old-is-checked-again"),
+    ],
+)
+def test_a_cache_entry_is_used_from_the_moment_of_its_check_until_max_age(
+    log: Server, tmp_path: Path, settings: dict[str, Any], later: float, used: bool
+) -> None:
+    """The second check comes `later` seconds after the first; before it (the clock went
+    back), the entry claims a time still to come."""
     cache, clock = tmp_path / "links.json", [1_000_000.0]
-    assert _clocked(log, cache, clock).checked == 1
-    second = _clocked(log, cache, clock)
-    assert (second.checked, second.cached, len(log.seen("/ok"))) == (0, 1, 1)
-
-
-def test_an_entry_from_the_future_is_not_trusted(log: Server, tmp_path: Path) -> None:
-    cache, clock = tmp_path / "links.json", [1_000_000.0]
-    assert _clocked(log, cache, clock).checked == 1
-    clock[0] -= 0.5  # the clock went back: the entry claims a time still to come
-    second = _clocked(log, cache, clock)
-    assert (second.checked, second.cached, len(log.seen("/ok"))) == (1, 0, 2)
+    assert _clocked(log, cache, clock, **settings).checked == 1
+    clock[0] += later
+    second = _clocked(log, cache, clock, **settings)
+    expected = (0, 1, 1) if used else (1, 0, 2)  # checked, cached, requests
+    assert (second.checked, second.cached, len(log.seen("/ok"))) == expected
 
 
 def test_max_age_zero_writes_no_cache(log: Server, tmp_path: Path) -> None:
@@ -420,14 +427,6 @@ def test_a_get_answer_of_64_kib_is_read_whole_and_the_connection_closed_cleanly(
     while not log.notes and time.monotonic() < deadline:
         time.sleep(0.01)
     assert log.notes == ["closed"]
-
-
-def test_a_max_age_of_one_second_still_caches(log: Server, tmp_path: Path) -> None:
-    cache, clock = tmp_path / "links.json", [1_000_000.0]
-    assert _clocked(log, cache, clock, cache_max_age=1).checked == 1
-    clock[0] += 0.5
-    assert _clocked(log, cache, clock, cache_max_age=1).cached == 1
-    assert len(log.seen("/ok")) == 1
 
 
 def test_the_cache_keeps_non_ascii_addresses_as_written(log: Server, tmp_path: Path) -> None:
@@ -495,14 +494,6 @@ def test_each_answer_is_a_detail_not_a_step_of_the_normal_output(log: Server) ->
     text = out.getvalue()
     assert "links: checking 1 web addresses on 1 hosts…" in text
     assert "web addresses answered" not in text
-
-
-def test_an_entry_exactly_max_age_old_is_checked_again(log: Server, tmp_path: Path) -> None:
-    cache, clock = tmp_path / "links.json", [1_000_000.0]
-    assert _clocked(log, cache, clock, cache_max_age=60).checked == 1
-    clock[0] += 60
-    assert _clocked(log, cache, clock, cache_max_age=60).checked == 1
-    assert len(log.seen("/ok")) == 2
 
 
 def test_the_report_gives_the_seconds_the_check_took(log: Server) -> None:
