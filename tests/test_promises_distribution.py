@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import json
-import socket
 import ssl
 import warnings
 from collections.abc import Callable, Iterator
@@ -18,12 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from pydantic import ValidationError
 
-from conftest import FIXTURES, REPO, copy_project, run_cli
+from conftest import FIXTURES, VERSION, copy_project, free_port
 from reportpipe.archive import archived_report
 from reportpipe.distribution import (
     DistributionFile,
@@ -38,82 +35,16 @@ from reportpipe.distribution import (
 )
 from reportpipe.findings import InputError
 from reportpipe.project import Project
+from smtp import RECIPIENTS, Inbox, distribute, inbox_at, ledger_entries, smtp_server
 
-VERSION = "1.0.0"
-RECIPIENTS = [
-    r["email"]
-    for r in yaml.safe_load((REPO / "source" / "distribution.yaml").read_text("utf-8"))[
-        "recipients"
-    ]
-]
 TLS = FIXTURES / "tls"
 SETTINGS = ("HOST", "PORT", "USER", "SECURITY", "TIMEOUT", "PER_MINUTE")
 
 
-class Inbox:
-    """Keeps the messages; refuses an address, or hangs up without an answer at RCPT or
-    after DATA."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-        self.refuse: set[str] = set()
-        self.hang_up_at_rcpt: set[str] = set()
-        self.hang_up_after_data: set[str] = set()
-
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's naming
-        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
-    ) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 mailbox unavailable"
-        if address in self.hang_up_at_rcpt:
-            server.transport.close()  # the line drops before the message is handed over
-            return "421 4.3.0 closing connection"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
-        if self.hang_up_after_data & set(envelope.rcpt_tos):
-            server.transport.close()  # the whole message arrived; no answer
-        return "250 Message accepted"
-
-    def recipients(self) -> list[str]:
-        return sorted(r for rcpts, _ in self.messages for r in rcpts)
-
-
-def _free_port(host: str) -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _serve(
-    monkeypatch: pytest.MonkeyPatch,
-    *,
-    host: str = "127.0.0.1",
-    security: str = "none",
-    ssl_context: ssl.SSLContext | None = None,
-) -> Iterator[Inbox]:
-    port = _free_port(host)
-    handler = Inbox()
-    controller = Controller(handler, hostname=host, port=port, ssl_context=ssl_context)
-    controller.start()
-    monkeypatch.setenv("REPORTPIPE_SMTP_HOST", host)
-    monkeypatch.setenv("REPORTPIPE_SMTP_PORT", str(port))
-    monkeypatch.setenv("REPORTPIPE_SMTP_SECURITY", security)
-    monkeypatch.setenv("REPORTPIPE_SMTP_USER", "")
-    monkeypatch.setenv("REPORTPIPE_SMTP_PER_MINUTE", "6000")
-    monkeypatch.setenv("REPORTPIPE_SMTP_TIMEOUT", "5")
-    try:
-        yield handler
-    finally:
-        controller.stop()
-
-
 @pytest.fixture
 def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    yield from _serve(monkeypatch)
+    with inbox_at(monkeypatch) as inbox:
+        yield inbox
 
 
 @pytest.fixture
@@ -123,17 +54,13 @@ def tls_inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(TLS / "server.pem", TLS / "server-key.pem")
     monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "ca.pem"))
-    yield from _serve(monkeypatch, security="tls", ssl_context=context)
+    with inbox_at(monkeypatch, security="tls", ssl_context=context) as inbox:
+        yield inbox
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "p", archive=True)
-
-
-def _ledger(root: Path) -> list[dict[str, str]]:
-    path = root / "archive" / VERSION / "deliveries.jsonl"
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
 
 
 def _settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Smtp:
@@ -184,8 +111,8 @@ def test_a_list_without_sample_is_sent_to_a_server_that_is_not_a_local_name(
     """127.0.0.2 is not one of the names a sample list may go to; a real list may."""
     path = project / "source" / "distribution.yaml"
     path.write_text(path.read_text("utf-8").replace("sample: true\n", ""), "utf-8")
-    for inbox in _serve(monkeypatch, host="127.0.0.2"):
-        result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    with inbox_at(monkeypatch, host="127.0.0.2") as inbox:
+        result = distribute(project, "--send")
         assert result.code == 0, result.out + result.err
         assert f"{len(RECIPIENTS)} sent, 0 failed, 0 uncertain" in result.out
         assert inbox.recipients() == sorted(RECIPIENTS)
@@ -243,7 +170,7 @@ def test_a_refusal_and_a_dropped_connection_are_counted_as_two_failures(
 ) -> None:
     inbox.refuse.add(RECIPIENTS[0])
     inbox.hang_up_at_rcpt.add(RECIPIENTS[2])
-    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    result = distribute(project, "--send")
     assert result.code == 1
     assert f"refused: {RECIPIENTS[0]}: 550 5.1.1 mailbox unavailable" in result.out
     assert f"failed: {RECIPIENTS[2]}: Connection unexpectedly closed" in result.out
@@ -262,12 +189,12 @@ def test_implicit_tls_tells_a_drop_before_the_message_from_one_after_it(
     dropped, unanswered = RECIPIENTS[1], RECIPIENTS[4]
     tls_inbox.hang_up_at_rcpt.add(dropped)
     tls_inbox.hang_up_after_data.add(unanswered)
-    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    result = distribute(project, "--send")
     assert result.code == 1
     assert f"failed: {dropped}: Connection unexpectedly closed" in result.out
     assert f"uncertain: {unanswered}: the message was handed over" in result.out
     assert f"{len(RECIPIENTS) - 2} sent, 1 failed, 1 uncertain" in result.out
-    results = {e["email"]: e["result"] for e in _ledger(project) if e["result"] != "sending"}
+    results = {e["email"]: e["result"] for e in ledger_entries(project) if e["result"] != "sending"}
     assert results == {
         **{a: "sent" for a in RECIPIENTS},
         dropped: "failed",
@@ -276,7 +203,7 @@ def test_implicit_tls_tells_a_drop_before_the_message_from_one_after_it(
     assert tls_inbox.recipients() == sorted(set(RECIPIENTS) - {dropped})
 
     tls_inbox.hang_up_at_rcpt.clear()
-    again = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    again = distribute(project, "--send")
     assert again.code == 0, again.out + again.err
     assert f"sending edition {VERSION} to 1 of {len(RECIPIENTS)} recipients" in again.out
     assert tls_inbox.recipients() == sorted(RECIPIENTS)
@@ -299,14 +226,9 @@ class QuitInbox(Inbox):
 
 @pytest.fixture
 def quit_inbox() -> Iterator[tuple[QuitInbox, int]]:
-    port = _free_port("127.0.0.1")
     handler = QuitInbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(handler) as port:
         yield handler, port
-    finally:
-        controller.stop()
 
 
 def _letters(project: Path) -> list[Letter]:
@@ -509,29 +431,10 @@ def login_inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Inbox, list[s
             logins.append(auth_data.login.decode())
         return AuthResult(success=ok, handled=False)  # a refusal is answered 535
 
-    port = _free_port("127.0.0.1")
-    handler = Inbox()
-    controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=authenticator,
-        auth_require_tls=False,
-    )
-    controller.start()
-    for key, value in {
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "SECURITY": "none",
-        "USER": "jobbregionen",
-        "PER_MINUTE": "6000",
-        "TIMEOUT": "5",
-    }.items():
-        monkeypatch.setenv(f"REPORTPIPE_SMTP_{key}", value)
-    try:
-        yield handler, logins
-    finally:
-        controller.stop()
+    with inbox_at(
+        monkeypatch, user="jobbregionen", authenticator=authenticator, auth_require_tls=False
+    ) as inbox:
+        yield inbox, logins
 
 
 def _unclosed_sockets(call: Callable[[], object]) -> list[str]:
@@ -548,7 +451,7 @@ def test_a_login_with_the_password_from_the_environment(
 ) -> None:
     inbox, logins = login_inbox
     monkeypatch.setenv("REPORTPIPE_SMTP_PASSWORD", "hemligt")
-    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    result = distribute(project, "--send")
     assert result.code == 0, result.out + result.err
     assert logins == ["jobbregionen"]  # once: the connection serves every letter
     assert inbox.recipients() == sorted(RECIPIENTS)
@@ -560,9 +463,7 @@ def test_a_user_without_a_password_is_an_error_that_leaves_no_connection_open(
     inbox, logins = login_inbox
     monkeypatch.delenv("REPORTPIPE_SMTP_PASSWORD", raising=False)
     results = []
-    unclosed = _unclosed_sockets(
-        lambda: results.append(run_cli("distribute", VERSION, "--send", "--project", str(project)))
-    )
+    unclosed = _unclosed_sockets(lambda: results.append(distribute(project, "--send")))
     assert results[0].code == 2
     assert "REPORTPIPE_SMTP_PASSWORD: error: set it to log in as jobbregionen" in results[0].err
     assert unclosed == []
@@ -575,9 +476,7 @@ def test_a_refused_login_stops_the_run_and_leaves_no_connection_open(
     inbox, logins = login_inbox
     monkeypatch.setenv("REPORTPIPE_SMTP_PASSWORD", "fel")
     results = []
-    unclosed = _unclosed_sockets(
-        lambda: results.append(run_cli("distribute", VERSION, "--send", "--project", str(project)))
-    )
+    unclosed = _unclosed_sockets(lambda: results.append(distribute(project, "--send")))
     assert results[0].code == 1
     assert "cannot reach 127.0.0.1: SMTPAuthenticationError: (535" in results[0].out
     assert f"0 sent, {len(RECIPIENTS)} failed, 0 uncertain" in results[0].out
@@ -588,7 +487,7 @@ def test_a_refused_login_stops_the_run_and_leaves_no_connection_open(
 def test_a_server_gone_midway_fails_exactly_the_letters_left(project: Path, tmp_path: Path) -> None:
     """The third letter's connection drops; the server is gone when the fourth would
     reconnect: 2 sent, the third failed, the last four failed unsent."""
-    port = _free_port("127.0.0.1")
+    port = free_port()
     inbox = Inbox()
     inbox.hang_up_at_rcpt.add(RECIPIENTS[2])
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
