@@ -79,17 +79,29 @@ def test_send_reaches_everyone_once_and_a_second_run_sends_none(
     assert len(inbox.messages) == len(RECIPIENTS)
 
 
-def test_refused_and_dropped_recipients_are_retried_next_run(project: Path, inbox: Inbox) -> None:
-    refused, dropped = RECIPIENTS[1], RECIPIENTS[3]
+@pytest.mark.parametrize(
+    ("refused", "dropped"),
+    [
+        pytest.param(RECIPIENTS[0], RECIPIENTS[2], id="first-refused-third-dropped"),
+        pytest.param(RECIPIENTS[1], RECIPIENTS[3], id="second-refused-fourth-dropped"),
+    ],
+)
+def test_refused_and_dropped_recipients_are_counted_as_failures_and_retried_next_run(
+    project: Path, inbox: Inbox, refused: str, dropped: str
+) -> None:
     inbox.refuse.add(refused)
     inbox.hang_up_at_rcpt.add(dropped)
     first = distribute(project, "--send")
     assert first.code == 1
     assert f"refused: {refused}: 550 5.1.1 mailbox unavailable" in first.out
     assert f"failed: {dropped}: Connection unexpectedly closed" in first.out
+    assert f"{len(RECIPIENTS) - 2} sent, 2 failed, 0 uncertain" in first.out
     assert sorted(inbox.received()) == sorted(set(RECIPIENTS) - {refused, dropped})
     failed = {e["email"] for e in ledger_entries(project) if e["result"] == "failed"}
     assert failed == {refused, dropped}
+    # the ledger is UTF-8 text with the names as written (read with grep as well as jq)
+    ledger = (project / "archive" / VERSION / "deliveries.jsonl").read_text("utf-8")
+    assert '"municipality": "Umeå"' in ledger and '"municipality": "Skellefteå"' in ledger
 
     inbox.refuse.clear()
     inbox.hang_up_at_rcpt.clear()
