@@ -85,17 +85,48 @@ def test_smtp_defaults_are_the_submission_port_starttls_and_a_30_s_read(
     }
 
 
-def test_the_smtp_timeout_is_above_0_and_at_most_300_s(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _settings(monkeypatch, host="h", timeout="0.5").timeout == 0.5
-    assert _settings(monkeypatch, host="h", timeout="300").timeout == 300.0
-    assert _refused(monkeypatch, host="h", timeout="0") == [
-        "source/distribution.yaml: error: smtp.timeout: input should be greater than 0"
-    ]
-    assert _refused(monkeypatch, host="h", timeout="-0.5") == [
-        "source/distribution.yaml: error: smtp.timeout: input should be greater than 0"
-    ]
-    assert _refused(monkeypatch, host="h", timeout="300.5") == [
-        "source/distribution.yaml: error: smtp.timeout: input should be less than or equal to 300"
+@pytest.mark.parametrize(
+    ("key", "value", "taken"),
+    [
+        pytest.param(key, value, taken, id=f"{key}={value}")
+        for key, value, taken in [
+            ("timeout", "0.5", 0.5),
+            ("timeout", "300", 300.0),
+            ("port", "1", 1),
+            ("port", "65535", 65535),
+            ("per_minute", "0.5", 0.5),
+            ("per_minute", "6000", 6000.0),
+        ]
+    ],
+)
+def test_an_smtp_setting_at_the_edge_of_its_bounds_is_taken(
+    monkeypatch: pytest.MonkeyPatch, key: str, value: str, taken: float
+) -> None:
+    """The timeout is above 0 and at most 300 s, the port 1 to 65535, the rate above 0
+    and at most 6000 letters a minute."""
+    assert getattr(_settings(monkeypatch, host="h", **{key: value}), key) == taken
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        pytest.param(key, value, problem, id=f"{key}={value}")
+        for key, value, problem in [
+            ("timeout", "0", "greater than 0"),
+            ("timeout", "-0.5", "greater than 0"),
+            ("timeout", "300.5", "less than or equal to 300"),
+            ("port", "0", "greater than or equal to 1"),
+            ("port", "65536", "less than or equal to 65535"),
+            ("per_minute", "0", "greater than 0"),
+            ("per_minute", "6000.5", "less than or equal to 6000"),
+        ]
+    ],
+)
+def test_an_smtp_setting_beyond_its_bounds_is_refused(
+    monkeypatch: pytest.MonkeyPatch, key: str, value: str, problem: str
+) -> None:
+    assert _refused(monkeypatch, host="h", **{key: value}) == [
+        f"source/distribution.yaml: error: smtp.{key}: input should be {problem}"
     ]
 
 
@@ -317,29 +348,6 @@ def test_a_distribution_needs_at_least_one_recipient() -> None:
         _distribution(0)
     assert [(e["loc"], e["type"]) for e in caught.value.errors()] == [
         (("recipients",), "too_short")
-    ]
-
-
-def test_the_smtp_port_is_1_to_65535(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _settings(monkeypatch, host="h", port="1").port == 1
-    assert _settings(monkeypatch, host="h", port="65535").port == 65535
-    assert _refused(monkeypatch, host="h", port="0") == [
-        "source/distribution.yaml: error: smtp.port: input should be greater than or equal to 1"
-    ]
-    assert _refused(monkeypatch, host="h", port="65536") == [
-        "source/distribution.yaml: error: smtp.port: input should be less than or equal to 65535"
-    ]
-
-
-def test_the_rate_is_above_0_and_at_most_6000_a_minute(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _settings(monkeypatch, host="h", per_minute="0.5").per_minute == 0.5
-    assert _settings(monkeypatch, host="h", per_minute="6000").per_minute == 6000.0
-    assert _refused(monkeypatch, host="h", per_minute="0") == [
-        "source/distribution.yaml: error: smtp.per_minute: input should be greater than 0"
-    ]
-    assert _refused(monkeypatch, host="h", per_minute="6000.5") == [
-        "source/distribution.yaml: error: smtp.per_minute: input should be less than or equal "
-        "to 6000"
     ]
 
 
