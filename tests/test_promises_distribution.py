@@ -26,6 +26,7 @@ from reportpipe.distribution import (
     DistributionFile,
     Ledger,
     Letter,
+    Outcome,
     Smtp,
     archived_edition,
     load_distribution,
@@ -266,23 +267,30 @@ def _smtp(port: int, per_minute: float = 6000) -> Smtp:
     )
 
 
+def _send(
+    tmp_path: Path,
+    letters: list[Letter],
+    settings: Smtp,
+    progress: Callable[[str], None],
+    **options: Any,
+) -> Outcome:
+    """send_letters with a ledger of its own in tmp_path, closed afterwards."""
+    ledger = Ledger(tmp_path / "deliveries.jsonl")
+    try:
+        return send_letters(letters, settings=settings, ledger=ledger, progress=progress, **options)
+    finally:
+        ledger.close()
+
+
 def test_letters_are_paced_by_per_minute(
     project: Path, tmp_path: Path, quit_inbox: tuple[QuitInbox, int]
 ) -> None:
     inbox, port = quit_inbox
     letters = _letters(project)[:3]
     pauses: list[float] = []
-    ledger = Ledger(tmp_path / "deliveries.jsonl")
-    try:
-        outcome = send_letters(
-            letters,
-            settings=_smtp(port, per_minute=40),
-            ledger=ledger,
-            progress=lambda _: None,
-            sleep=pauses.append,
-        )
-    finally:
-        ledger.close()
+    outcome = _send(
+        tmp_path, letters, _smtp(port, per_minute=40), lambda _: None, sleep=pauses.append
+    )
     assert (outcome.sent, outcome.failed, outcome.uncertain) == (3, 0, [])
     assert pauses == [1.5, 1.5]  # 40 a minute: 1.5 s between letters, none before the first
     assert inbox.quits == 1
@@ -301,12 +309,8 @@ def test_a_run_stopped_midway_hangs_up_without_waiting_for_the_server(
         if line.startswith("  sent: "):
             raise StoppedError
 
-    ledger = Ledger(tmp_path / "deliveries.jsonl")
-    try:
-        with pytest.raises(StoppedError):
-            send_letters(_letters(project), settings=_smtp(port), ledger=ledger, progress=progress)
-    finally:
-        ledger.close()
+    with pytest.raises(StoppedError):
+        _send(tmp_path, _letters(project), _smtp(port), progress)
     assert inbox.recipients() == [RECIPIENTS[0]]
     assert inbox.quits == 0  # the connection was closed, no QUIT sent and waited on
 
@@ -317,13 +321,7 @@ def test_a_server_that_hangs_up_on_quit_spoils_nothing(
     inbox, port = quit_inbox
     inbox.drop_quit = True
     said: list[str] = []
-    ledger = Ledger(tmp_path / "deliveries.jsonl")
-    try:
-        outcome = send_letters(
-            _letters(project), settings=_smtp(port), ledger=ledger, progress=said.append
-        )
-    finally:
-        ledger.close()
+    outcome = _send(tmp_path, _letters(project), _smtp(port), said.append)
     assert (outcome.sent, outcome.failed, outcome.uncertain) == (len(RECIPIENTS), 0, [])
     assert said == [f"  sent: {a}" for a in RECIPIENTS]
     assert inbox.quits == 1
@@ -485,13 +483,7 @@ def test_a_server_gone_midway_fails_exactly_the_letters_left(project: Path, tmp_
         if line.startswith("  failed: "):
             controller.stop()
 
-    ledger = Ledger(tmp_path / "deliveries.jsonl")
-    try:
-        outcome = send_letters(
-            _letters(project), settings=_smtp(port), ledger=ledger, progress=progress
-        )
-    finally:
-        ledger.close()
+    outcome = _send(tmp_path, _letters(project), _smtp(port), progress)
     assert (outcome.sent, outcome.failed, outcome.uncertain) == (2, len(RECIPIENTS) - 2, [])
     assert said[-1].startswith("  cannot reach 127.0.0.1: ")
     assert said[-1].endswith("; stopped, nothing more sent")
