@@ -96,23 +96,34 @@ def _send(root: Path, *args: str) -> tuple[int, str, str]:
     return result.code, result.out, result.err
 
 
-def test_a_server_that_hangs_up_after_the_message_is_never_sent_twice(
-    project: Path, server: Server
-) -> None:
-    server.mode = "close-after-data"
+def _handed_over_without_an_answer(project: Path, server: Server, mode: str) -> str:
+    """Send with the server in `mode`: every whole message arrives, some without a final
+    answer, so the run exits 1. Its output."""
+    server.mode = mode
     code, out, _ = _send(project)
     assert code == 1
     assert server.delivered == Counter(RECIPIENTS)
+    return out
+
+
+def _a_rerun_sends_nothing(project: Path, server: Server) -> None:
+    """A further run, the server answering normally: nobody is sent anything again."""
+    server.mode = "normal"
+    code, out, _ = _send(project)
+    assert code == 1 and "nobody left to send edition 1.0.0 to" in out
+    assert server.delivered == Counter(RECIPIENTS)
+
+
+def test_a_server_that_hangs_up_after_the_message_is_never_sent_twice(
+    project: Path, server: Server
+) -> None:
+    out = _handed_over_without_an_answer(project, server, "close-after-data")
     assert f"0 sent, 0 failed, {len(RECIPIENTS)} uncertain" in out
     assert out.index("uncertain (handed over, no final answer") < out.index(RECIPIENTS[-1], -200)
     assert all(
         e["result"] == "uncertain" for e in ledger_entries(project) if e["result"] != "sending"
     )
-
-    server.mode = "normal"
-    code, out, _ = _send(project)  # a re-run sends nothing to them
-    assert code == 1 and "nobody left to send edition 1.0.0 to" in out
-    assert server.delivered == Counter(RECIPIENTS)
+    _a_rerun_sends_nothing(project, server)
 
     status = distribute(project, "--status")
     assert status.code == 0, status.err
@@ -133,14 +144,10 @@ def test_a_server_that_hangs_up_after_the_message_is_never_sent_twice(
 def test_an_answer_after_the_timeout_is_uncertain_and_the_others_go_on(
     project: Path, server: Server
 ) -> None:
-    server.mode = "late-reply-once"
-    code, out, _ = _send(project)
-    assert code == 1
+    out = _handed_over_without_an_answer(project, server, "late-reply-once")
     assert f"uncertain: {RECIPIENTS[0]}: the message was handed over" in out
     assert f"{len(RECIPIENTS) - 1} sent, 0 failed, 1 uncertain" in out
-    assert server.delivered == Counter(RECIPIENTS)
-    code, out, _ = _send(project)
-    assert "nobody left" in out and server.delivered == Counter(RECIPIENTS)
+    _a_rerun_sends_nothing(project, server)
 
 
 def test_a_greeting_that_never_ends_is_bounded_by_timeout(project: Path, server: Server) -> None:
