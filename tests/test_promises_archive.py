@@ -51,6 +51,12 @@ def _project(tmp_path: Path) -> Project:
     return Project(root.resolve())
 
 
+def _archive(tmp_path: Path) -> tuple[Project, Path]:
+    """A new project and its archive folder (not made yet)."""
+    project = _project(tmp_path)
+    return project, project.root / "archive"
+
+
 def _bag(tmp_path: Path, version: str = "1.0.0") -> tuple[Project, Path]:
     project = _project(tmp_path)
     return project, write_bag(project, version, PAYLOAD, {"Edition-Version": version})
@@ -64,8 +70,7 @@ def test_versions_is_empty_without_an_archive_folder(tmp_path: Path) -> None:
 
 
 def test_versions_lists_folders_sorted_without_hidden_ones_or_files(tmp_path: Path) -> None:
-    project = _project(tmp_path)
-    root = project.root / "archive"
+    project, root = _archive(tmp_path)
     for name in ("2.0.0", "1.0.0", "1.5.0", ".1.6.0.abc.tmp"):
         (root / name).mkdir(parents=True)
     (root / "0.9.0").write_text("a file, not an edition")
@@ -136,20 +141,26 @@ def test_lock_record_fallback_skips_nameless_versionless_and_reportpipe_keeps_th
     assert lines[3:] == ["alpha==2", "Beta==4", "Zeta==1"]
 
 
+def _lock_record_refused(tmp_path: Path) -> list[Finding]:
+    with pytest.raises(InputError) as caught:
+        lock_record(_project(tmp_path), "1.0.0")
+    return caught.value.findings
+
+
+def _cannot_record(why: str = "") -> Finding:
+    return error(
+        "constraints.txt",
+        None,
+        f"cannot record the versions that build this edition{why}: add a lock file to the "
+        "project (pip freeze --exclude reportpipe > constraints.txt)",
+    )
+
+
 def test_lock_record_without_any_distribution_refuses(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(archive.metadata, "distributions", lambda: iter([_Dist("reportpipe", "1")]))
-    with pytest.raises(InputError) as caught:
-        lock_record(_project(tmp_path), "1.0.0")
-    assert caught.value.findings == [
-        error(
-            "constraints.txt",
-            None,
-            "cannot record the versions that build this edition: add a lock file to the "
-            "project (pip freeze --exclude reportpipe > constraints.txt)",
-        )
-    ]
+    assert _lock_record_refused(tmp_path) == [_cannot_record()]
 
 
 @pytest.mark.parametrize("problem", [OSError("disk gone"), ValueError("bad metadata")])
@@ -161,16 +172,7 @@ def test_lock_record_says_why_the_installed_distributions_cannot_be_read(
         raise problem
 
     monkeypatch.setattr(archive.metadata, "distributions", broken)
-    with pytest.raises(InputError) as caught:
-        lock_record(_project(tmp_path), "1.0.0")
-    assert caught.value.findings == [
-        error(
-            "constraints.txt",
-            None,
-            f"cannot record the versions that build this edition ({problem}): add a lock "
-            "file to the project (pip freeze --exclude reportpipe > constraints.txt)",
-        )
-    ]
+    assert _lock_record_refused(tmp_path) == [_cannot_record(f" ({problem})")]
 
 
 # write_bag
@@ -212,8 +214,7 @@ def test_write_bag_refuses_an_existing_version_and_leaves_it_alone(tmp_path: Pat
 
 
 def test_write_bag_removes_what_a_killed_release_of_that_version_left(tmp_path: Path) -> None:
-    project = _project(tmp_path)
-    root = project.root / "archive"
+    project, root = _archive(tmp_path)
     for stale in (".1.0.0.abc.tmp", ".1.0.0.def.tmp", ".2.0.0.abc.tmp"):
         (root / stale / "data").mkdir(parents=True)
         (root / stale / "data" / "half.pdf").write_bytes(b"%PDF half")
@@ -222,8 +223,7 @@ def test_write_bag_removes_what_a_killed_release_of_that_version_left(tmp_path: 
 
 
 def test_write_bag_is_not_stopped_by_a_stale_leftover_it_cannot_remove(tmp_path: Path) -> None:
-    project = _project(tmp_path)
-    root = project.root / "archive"
+    project, root = _archive(tmp_path)
     root.mkdir()
     (root / ".1.0.0.abc.tmp").write_bytes(b"a file, not a folder")
     write_bag(project, "1.0.0", PAYLOAD, {})
@@ -233,8 +233,7 @@ def test_write_bag_is_not_stopped_by_a_stale_leftover_it_cannot_remove(tmp_path:
 def test_write_bag_a_failure_after_the_rename_is_the_error_reported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project = _project(tmp_path)
-    root = project.root / "archive"
+    project, root = _archive(tmp_path)
     real = archive._fsync
 
     def failing(path: Path) -> None:
@@ -251,8 +250,7 @@ def test_write_bag_a_failure_after_the_rename_is_the_error_reported(
 def test_write_bag_cleans_up_when_another_release_won_the_race(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    project = _project(tmp_path)
-    root = project.root / "archive"
+    project, root = _archive(tmp_path)
     real = bagit.make_bag
 
     def racing(*args: object, **kwargs: object) -> object:
@@ -613,6 +611,12 @@ def _with_bundle(tmp_path: Path, *bundles: tuple[str, bytes]) -> Project:
     return project
 
 
+def _report_refused(project: Project) -> list[Finding]:
+    with pytest.raises(InputError) as caught:
+        archived_report(project, "1.0.0")
+    return caught.value.findings
+
+
 def test_archived_report_reads_the_bundle_leniently(tmp_path: Path) -> None:
     root = copy_project(tmp_path / "src")
     text = (root / "source" / "report.yaml").read_bytes()
@@ -625,9 +629,7 @@ def test_archived_report_reads_the_bundle_leniently(tmp_path: Path) -> None:
 
 def test_archived_report_without_a_single_bundle(tmp_path: Path) -> None:
     project = _with_bundle(tmp_path)
-    with pytest.raises(InputError) as caught:
-        archived_report(project, "1.0.0")
-    assert caught.value.findings == [
+    assert _report_refused(project) == [
         error("archive/1.0.0/data", None, "no single *-source.tar.gz in it")
     ]
     two = _with_bundle(tmp_path / "two", ("a-source.tar.gz", b""), ("b-source.tar.gz", b""))
@@ -655,9 +657,7 @@ def test_bundle_is_the_one_source_archive(tmp_path: Path) -> None:
 )
 def test_archived_report_that_cannot_be_read(tmp_path: Path, content: bytes, start: str) -> None:
     project = _with_bundle(tmp_path, ("r-1.0.0-source.tar.gz", content))
-    with pytest.raises(InputError) as caught:
-        archived_report(project, "1.0.0")
-    [finding] = caught.value.findings
+    [finding] = _report_refused(project)
     assert finding.path == "archive/1.0.0/data/r-1.0.0-source.tar.gz"
     assert finding.message.startswith(start), finding.message
 
@@ -669,18 +669,14 @@ def test_archived_report_with_a_directory_member(tmp_path: Path) -> None:
         entry.type = tarfile.DIRTYPE
         tar.addfile(entry)
     project = _with_bundle(tmp_path, ("r-1.0.0-source.tar.gz", out.getvalue()))
-    with pytest.raises(InputError) as caught:
-        archived_report(project, "1.0.0")
-    [finding] = caught.value.findings
+    [finding] = _report_refused(project)
     assert finding.message == "cannot read source/report.yaml: 'source/report.yaml'"
 
 
 def test_archived_report_from_a_bundle_that_is_a_folder(tmp_path: Path) -> None:
     project = _with_bundle(tmp_path)
     (project.root / "archive" / "1.0.0" / "data" / "r-1.0.0-source.tar.gz").mkdir()
-    with pytest.raises(InputError) as caught:
-        archived_report(project, "1.0.0")
-    [finding] = caught.value.findings
+    [finding] = _report_refused(project)
     assert finding.message.startswith("cannot read source/report.yaml: [Errno 21] ")
 
 
@@ -693,9 +689,7 @@ def _large_bundle() -> bytes:
 def test_archived_report_from_a_truncated_bundle(tmp_path: Path) -> None:
     whole = _large_bundle()
     project = _with_bundle(tmp_path, ("r-1.0.0-source.tar.gz", whole[: len(whole) // 2]))
-    with pytest.raises(InputError) as caught:
-        archived_report(project, "1.0.0")
-    assert [f.message for f in caught.value.findings] == [
+    assert [f.message for f in _report_refused(project)] == [
         "cannot read source/report.yaml: Compressed file ended before the end-of-stream "
         "marker was reached"
     ]
@@ -719,9 +713,7 @@ def _corrupt_mid_stream(whole: bytes) -> bytes:
 def test_archived_report_from_a_bundle_damaged_mid_stream(tmp_path: Path) -> None:
     damaged = _corrupt_mid_stream(_large_bundle())
     project = _with_bundle(tmp_path, ("r-1.0.0-source.tar.gz", damaged))
-    with pytest.raises(InputError) as caught:
-        archived_report(project, "1.0.0")
-    [finding] = caught.value.findings
+    [finding] = _report_refused(project)
     assert finding.message.startswith("cannot read source/report.yaml: Error -3 ")
 
 
