@@ -4,7 +4,8 @@ without a route is answered 404.
 
 - `serving(routes)`: runs the server for the length of a `with` block and yields its
   `Server`: `base` (http://127.0.0.1:PORT), `requests`, `seen(path)`, `stop` (set when
-  the block ends, for routes that wait on it), `most_active`, `notes`.
+  the block ends, for routes that wait on it), `most_active` (the most requests inside
+  `answering()` at once) and `notes` (what routes noted with `note()`).
 - A route is a function of the request's `Handler`: it answers with `handler.reply(...)`
   or writes to `handler.wfile` itself. `answer(status, **headers)` makes the route that
   always gives the same answer; `get_only(route)` answers a HEAD 405 (not allowed).
