@@ -26,6 +26,10 @@ Projects:
 - `make_project` (function): a copy of the shipped project in tmp_path with some files
   overwritten or added (path -> text or bytes), not built.
 - `copy_project(target)`: the same copy, for fixtures with a wider scope.
+
+Network:
+- `free_port(host="127.0.0.1")`: a TCP port nothing listens on, for a test server to
+  start on or for a connection that must be refused.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import io
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -114,6 +119,14 @@ def override(root: Path, name: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(THEME / name, path)
     return path
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port on `host` that was free a moment ago (the probe is closed again)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+    return port
 
 
 MakeProject = Callable[[dict[str, str | bytes]], Path]

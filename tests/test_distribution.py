@@ -7,75 +7,20 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import socket
 from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
-from aiosmtpd.controller import Controller
 
-from conftest import REPO, SLUG, copy_project, run_cli
-
-VERSION = "1.0.0"
-RECIPIENTS = [
-    r["email"]
-    for r in yaml.safe_load((REPO / "source" / "distribution.yaml").read_text("utf-8"))[
-        "recipients"
-    ]
-]
-
-
-class Inbox:
-    """An SMTP server's handler: keeps messages; can refuse an address or hang up."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-        self.refuse: set[str] = set()
-        self.hang_up_on: set[str] = set()
-
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's naming
-        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
-    ) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 mailbox unavailable"
-        if address in self.hang_up_on:
-            self.hang_up_on.discard(address)
-            server.transport.close()  # the connection drops mid-run
-            return "421 4.3.0 closing connection"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
-        return "250 Message accepted"
-
-    def received(self) -> dict[str, Message]:
-        out = {}
-        for rcpts, data in self.messages:
-            for rcpt in rcpts:
-                assert rcpt not in out, f"{rcpt} received two messages"
-                out[rcpt] = email.message_from_bytes(data, policy=email.policy.default)
-        return out
+from conftest import SLUG, VERSION, copy_project, free_port, run_cli
+from smtp import RECIPIENTS, Inbox, distribute, inbox_at, ledger_entries, point_at
 
 
 @pytest.fixture
 def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("REPORTPIPE_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("REPORTPIPE_SMTP_PORT", str(port))
-    monkeypatch.setenv("REPORTPIPE_SMTP_SECURITY", "none")
-    monkeypatch.setenv("REPORTPIPE_SMTP_USER", "")
-    monkeypatch.setenv("REPORTPIPE_SMTP_PER_MINUTE", "6000")
-    yield handler
-    controller.stop()
+    with inbox_at(monkeypatch, timeout=None) as inbox:
+        yield inbox
 
 
 @pytest.fixture
@@ -93,13 +38,8 @@ def _attachment(message: Message) -> tuple[str, bytes]:
     raise AssertionError("no attachment")
 
 
-def _ledger(root: Path) -> list[dict[str, str]]:
-    path = root / "archive" / VERSION / "deliveries.jsonl"
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
-
-
 def test_dry_run_writes_one_reviewable_message_per_recipient(project: Path) -> None:
-    result = run_cli("distribute", VERSION, "--project", str(project))
+    result = distribute(project)
     assert result.code == 0, result.err
     outbox = sorted((project / "build" / "outbox" / VERSION).glob("*.eml"))
     assert [p.name.split("-", 1)[1].removesuffix(".eml") for p in outbox] == RECIPIENTS
@@ -123,58 +63,67 @@ def test_dry_run_writes_one_reviewable_message_per_recipient(project: Path) -> N
 def test_send_reaches_everyone_once_and_a_second_run_sends_none(
     project: Path, inbox: Inbox
 ) -> None:
-    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    result = distribute(project, "--send")
     assert result.code == 0, result.out + result.err
     received = inbox.received()
     assert sorted(received) == sorted(RECIPIENTS)
     archived = (project / "archive" / VERSION / "data" / f"{SLUG}-{VERSION}.pdf").read_bytes()
     for message in received.values():
         assert _attachment(message)[1] == archived
-    assert [e["result"] for e in _ledger(project)] == ["sending", "sent"] * len(RECIPIENTS)
+    assert [e["result"] for e in ledger_entries(project)] == ["sending", "sent"] * len(RECIPIENTS)
     assert run_cli("verify", VERSION, "--project", str(project)).code == 0  # ledger is beside
 
-    again = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    again = distribute(project, "--send")
     assert again.code == 0
     assert "nobody left to send edition 1.0.0 to" in again.out
     assert len(inbox.messages) == len(RECIPIENTS)
 
 
-def test_refused_and_dropped_recipients_are_retried_next_run(project: Path, inbox: Inbox) -> None:
-    refused, dropped = RECIPIENTS[1], RECIPIENTS[3]
+@pytest.mark.parametrize(
+    ("refused", "dropped"),
+    [
+        pytest.param(RECIPIENTS[0], RECIPIENTS[2], id="first-refused-third-dropped"),
+        pytest.param(RECIPIENTS[1], RECIPIENTS[3], id="second-refused-fourth-dropped"),
+    ],
+)
+def test_refused_and_dropped_recipients_are_counted_as_failures_and_retried_next_run(
+    project: Path, inbox: Inbox, refused: str, dropped: str
+) -> None:
     inbox.refuse.add(refused)
-    inbox.hang_up_on.add(dropped)
-    first = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    inbox.hang_up_at_rcpt.add(dropped)
+    first = distribute(project, "--send")
     assert first.code == 1
     assert f"refused: {refused}: 550 5.1.1 mailbox unavailable" in first.out
     assert f"failed: {dropped}: Connection unexpectedly closed" in first.out
+    assert f"{len(RECIPIENTS) - 2} sent, 2 failed, 0 uncertain" in first.out
     assert sorted(inbox.received()) == sorted(set(RECIPIENTS) - {refused, dropped})
-    failed = {e["email"] for e in _ledger(project) if e["result"] == "failed"}
+    failed = {e["email"] for e in ledger_entries(project) if e["result"] == "failed"}
     assert failed == {refused, dropped}
+    # the ledger is UTF-8 text with the names as written (read with grep as well as jq)
+    ledger = (project / "archive" / VERSION / "deliveries.jsonl").read_text("utf-8")
+    assert '"municipality": "Umeå"' in ledger and '"municipality": "Skellefteå"' in ledger
 
     inbox.refuse.clear()
-    second = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    inbox.hang_up_at_rcpt.clear()
+    second = distribute(project, "--send")
     assert second.code == 0, second.out + second.err
     assert "sending edition 1.0.0 to 2 of 7 recipients" in second.out
     assert sorted(inbox.received()) == sorted(RECIPIENTS)
 
 
 def test_resend_is_explicit(project: Path, inbox: Inbox) -> None:
-    assert run_cli("distribute", VERSION, "--send", "--project", str(project)).code == 0
-    result = run_cli(
-        "distribute", VERSION, "--send", "--resend", RECIPIENTS[0], "--project", str(project)
-    )
+    assert distribute(project, "--send").code == 0
+    result = distribute(project, "--send", "--resend", RECIPIENTS[0])
     assert result.code == 0
     assert len(inbox.messages) == len(RECIPIENTS) + 1
-    unknown = run_cli(
-        "distribute", VERSION, "--send", "--resend", "nobody@x.example", "--project", str(project)
-    )
+    unknown = distribute(project, "--send", "--resend", "nobody@x.example")
     assert unknown.code == 2 and "not a recipient" in unknown.err
 
 
 def test_a_changed_edition_is_not_sent(project: Path, inbox: Inbox) -> None:
     pdf = project / "archive" / VERSION / "data" / f"{SLUG}-{VERSION}.pdf"
     pdf.write_bytes(pdf.read_bytes() + b"%")
-    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    result = distribute(project, "--send")
     assert result.code == 1
     assert "no longer matches its checksums: nothing sent" in result.out
     assert inbox.messages == []
@@ -184,7 +133,7 @@ def test_sample_list_is_never_sent_to_a_real_server(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("REPORTPIPE_SMTP_HOST", "smtp.reglab.example")
-    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    result = distribute(project, "--send")
     assert result.code == 2
     assert "this is a sample list (sample: true)" in result.err
 
@@ -198,12 +147,12 @@ def test_bad_recipients_are_reported_with_lines(project: Path) -> None:
     lines = text.splitlines()
     dup = [i for i, line in enumerate(lines, 1) if "registrator@umea.example" in line]
     bad = next(i for i, line in enumerate(lines, 1) if "registrator at vindeln" in line)
-    result = run_cli("distribute", VERSION, "--project", str(project))
+    result = distribute(project)
     assert result.code == 2
     assert f"source/distribution.yaml:{bad}: error: recipients.#5.email:" in result.err
     project2 = project  # the duplicate is found once the syntax is right
     path.write_text(text.replace("registrator at vindeln", "registrator@vindeln.example"), "utf-8")
-    result = run_cli("distribute", VERSION, "--project", str(project2))
+    result = distribute(project2)
     assert result.code == 2
     for line in dup:
         assert (
@@ -218,31 +167,21 @@ def test_an_unrecorded_result_is_never_sent_again_by_itself(project: Path, inbox
     # leaving a torn line behind
     entry = {"email": RECIPIENTS[0], "result": "sending", "message_id": "<x@y>"}
     ledger.write_text(json.dumps(entry) + '\n{"email": "torn', encoding="utf-8")
-    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    result = distribute(project, "--send")
     assert f"uncertain: {RECIPIENTS[0]}" in result.out
     assert sorted(inbox.received()) == sorted(RECIPIENTS[1:])
     assert result.code == 0
-    again = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    again = distribute(project, "--send")
     assert again.code == 1 and f"uncertain: {RECIPIENTS[0]}" in again.out
-    assert (
-        run_cli(
-            "distribute", VERSION, "--send", "--resend", RECIPIENTS[0], "--project", str(project)
-        ).code
-        == 0
-    )
+    assert distribute(project, "--send", "--resend", RECIPIENTS[0]).code == 0
     assert sorted(inbox.received()) == sorted(RECIPIENTS)
 
 
 def test_an_unreachable_server_stops_the_run(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # nothing listens here
-    monkeypatch.setenv("REPORTPIPE_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("REPORTPIPE_SMTP_PORT", str(port))
-    monkeypatch.setenv("REPORTPIPE_SMTP_SECURITY", "none")
-    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    point_at(monkeypatch, "127.0.0.1", free_port(), timeout=None)  # nothing listens there
+    result = distribute(project, "--send")
     assert result.code == 1
     assert "cannot reach 127.0.0.1" in result.out and "nothing more sent" in result.out
     assert f"0 sent, {len(RECIPIENTS)} failed" in result.out
@@ -256,7 +195,7 @@ def test_preview_file_names_cannot_leave_the_outbox(project: Path) -> None:
         original.replace("registrator@umea.example", "../../../../../../tmp/PWNED@umea.example"),
         encoding="utf-8",
     )
-    refused = run_cli("distribute", VERSION, "--project", str(project))
+    refused = distribute(project)
     assert refused.code == 2
     assert "recipients.#1.email: value error, not a valid e-mail address" in refused.err
     assert not (project / "build" / "outbox").exists()
@@ -264,7 +203,7 @@ def test_preview_file_names_cannot_leave_the_outbox(project: Path) -> None:
     path.write_text(
         original.replace("registrator@umea.example", "tmp/PWNED@umea.example"), encoding="utf-8"
     )
-    result = run_cli("distribute", VERSION, "--project", str(project))
+    result = distribute(project)
     assert result.code == 0, result.err
     outbox = project / "build" / "outbox" / VERSION
     assert len(list(outbox.glob("*.eml"))) == len(RECIPIENTS)
@@ -291,7 +230,7 @@ def _letter(path: Path) -> tuple[str, str]:
 
 def test_each_recipient_gets_the_letter_in_their_language(project: Path) -> None:
     _with_language(project, "en")
-    result = run_cli("distribute", VERSION, "--project", str(project))
+    result = distribute(project)
     assert result.code == 0, result.err
     outbox = sorted((project / "build" / "outbox" / VERSION).glob("*.eml"))
     subject, english = _letter(outbox[0])
@@ -309,7 +248,7 @@ def test_each_recipient_gets_the_letter_in_their_language(project: Path) -> None
 
 def test_a_language_without_a_letter_is_an_error_at_its_line(project: Path) -> None:
     line = _with_language(project, "de")
-    result = run_cli("distribute", VERSION, "--project", str(project))
+    result = distribute(project)
     assert result.code == 2
     assert (
         f"source/distribution.yaml:{line}: error: registrator@umea.example: there is no "

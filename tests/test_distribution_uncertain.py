@@ -4,7 +4,6 @@ SMTP servers on 127.0.0.1 that misbehave on purpose."""
 
 from __future__ import annotations
 
-import json
 import socket
 import socketserver
 import threading
@@ -14,17 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import REPO, copy_project, run_cli
-
-VERSION = "1.0.0"
-RECIPIENTS = [
-    r["email"]
-    for r in yaml.safe_load((REPO / "source" / "distribution.yaml").read_text("utf-8"))[
-        "recipients"
-    ]
-]
+from conftest import VERSION, copy_project, run_cli
+from smtp import RECIPIENTS, distribute, ledger_entries, point_at
 
 
 class Server(socketserver.ThreadingTCPServer):
@@ -89,12 +80,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
     smtp = Server()
     thread = threading.Thread(target=smtp.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setenv("REPORTPIPE_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("REPORTPIPE_SMTP_PORT", str(smtp.server_address[1]))
-    monkeypatch.setenv("REPORTPIPE_SMTP_SECURITY", "none")
-    monkeypatch.setenv("REPORTPIPE_SMTP_USER", "")
-    monkeypatch.setenv("REPORTPIPE_SMTP_PER_MINUTE", "6000")
-    monkeypatch.setenv("REPORTPIPE_SMTP_TIMEOUT", "1")
+    point_at(monkeypatch, "127.0.0.1", smtp.server_address[1], timeout=1)
     yield smtp
     smtp.shutdown()
     smtp.server_close()
@@ -105,33 +91,41 @@ def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "p", archive=True)
 
 
-def _ledger(root: Path) -> list[dict[str, str]]:
-    path = root / "archive" / VERSION / "deliveries.jsonl"
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
-
-
 def _send(root: Path, *args: str) -> tuple[int, str, str]:
-    result = run_cli("distribute", VERSION, "--send", *args, "--project", str(root))
+    result = distribute(root, "--send", *args)
     return result.code, result.out, result.err
+
+
+def _handed_over_without_an_answer(project: Path, server: Server, mode: str) -> str:
+    """Send with the server in `mode`: every whole message arrives, some without a final
+    answer, so the run exits 1. Its output."""
+    server.mode = mode
+    code, out, _ = _send(project)
+    assert code == 1
+    assert server.delivered == Counter(RECIPIENTS)
+    return out
+
+
+def _a_rerun_sends_nothing(project: Path, server: Server) -> None:
+    """A further run, the server answering normally: nobody is sent anything again."""
+    server.mode = "normal"
+    code, out, _ = _send(project)
+    assert code == 1 and "nobody left to send edition 1.0.0 to" in out
+    assert server.delivered == Counter(RECIPIENTS)
 
 
 def test_a_server_that_hangs_up_after_the_message_is_never_sent_twice(
     project: Path, server: Server
 ) -> None:
-    server.mode = "close-after-data"
-    code, out, _ = _send(project)
-    assert code == 1
-    assert server.delivered == Counter(RECIPIENTS)
+    out = _handed_over_without_an_answer(project, server, "close-after-data")
     assert f"0 sent, 0 failed, {len(RECIPIENTS)} uncertain" in out
     assert out.index("uncertain (handed over, no final answer") < out.index(RECIPIENTS[-1], -200)
-    assert all(e["result"] == "uncertain" for e in _ledger(project) if e["result"] != "sending")
+    assert all(
+        e["result"] == "uncertain" for e in ledger_entries(project) if e["result"] != "sending"
+    )
+    _a_rerun_sends_nothing(project, server)
 
-    server.mode = "normal"
-    code, out, _ = _send(project)  # a re-run sends nothing to them
-    assert code == 1 and "nobody left to send edition 1.0.0 to" in out
-    assert server.delivered == Counter(RECIPIENTS)
-
-    status = run_cli("distribute", VERSION, "--status", "--project", str(project))
+    status = distribute(project, "--status")
     assert status.code == 0, status.err
     assert f"0 sent, 0 failed, {len(RECIPIENTS)} uncertain, 0 not sent" in status.out
     assert "SMTPServerDisconnected" in status.out
@@ -142,7 +136,7 @@ def test_a_server_that_hangs_up_after_the_message_is_never_sent_twice(
     listed = out.split("uncertain (handed over, no final answer")[-1].splitlines()
     assert sorted(x.strip() for x in listed[1:-1]) == sorted(set(RECIPIENTS) - {RECIPIENTS[2]})
     assert server.delivered[RECIPIENTS[2]] == 2 and sum(server.delivered.values()) == 8
-    status = run_cli("distribute", VERSION, "--status", "--project", str(project))
+    status = distribute(project, "--status")
     line = next(x for x in status.out.splitlines() if RECIPIENTS[2] in x)
     assert line.split()[1] == "sent"
 
@@ -150,14 +144,10 @@ def test_a_server_that_hangs_up_after_the_message_is_never_sent_twice(
 def test_an_answer_after_the_timeout_is_uncertain_and_the_others_go_on(
     project: Path, server: Server
 ) -> None:
-    server.mode = "late-reply-once"
-    code, out, _ = _send(project)
-    assert code == 1
+    out = _handed_over_without_an_answer(project, server, "late-reply-once")
     assert f"uncertain: {RECIPIENTS[0]}: the message was handed over" in out
     assert f"{len(RECIPIENTS) - 1} sent, 0 failed, 1 uncertain" in out
-    assert server.delivered == Counter(RECIPIENTS)
-    code, out, _ = _send(project)
-    assert "nobody left" in out and server.delivered == Counter(RECIPIENTS)
+    _a_rerun_sends_nothing(project, server)
 
 
 def test_a_greeting_that_never_ends_is_bounded_by_timeout(project: Path, server: Server) -> None:
@@ -179,7 +169,7 @@ def test_a_line_break_in_a_recipient_field_is_reported_with_its_line(project: Pa
     line = text.splitlines().index(organisation) + 1
     evil = organisation.split(":", 1)[0] + ': "Kommun\\r\\nBcc: evil@attacker.example"'
     path.write_text(text.replace(organisation, evil, 1), encoding="utf-8")
-    result = run_cli("distribute", VERSION, "--project", str(project))
+    result = distribute(project)
     assert result.code == 2
     assert (
         f"source/distribution.yaml:{line}: error: recipients.#1.organisation: value error, "
@@ -209,7 +199,7 @@ def test_check_is_bounded_by_timeout(project: Path) -> None:
 def test_status_needs_no_server_and_shows_who_has_nothing_yet(project: Path) -> None:
     pdf = next((project / "archive" / VERSION / "data").glob("*-print.pdf"))
     pdf.write_bytes(pdf.read_bytes() + b"%")  # even a bag that no longer verifies
-    result = run_cli("distribute", VERSION, "--status", "--project", str(project))
+    result = distribute(project, "--status")
     assert result.code == 0, result.err
     assert f"0 sent, 0 failed, 0 uncertain, {len(RECIPIENTS)} not sent" in result.out
     rows = [line.split() for line in result.out.splitlines() if line.startswith("  ")]

@@ -3,122 +3,66 @@
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
+from conftest import free_port
+from httpserver import Handler, Route, Server, answer, get_only, serving
 from reportpipe.checkconfig import LinkExclusion, LinksConfig
 from reportpipe.links import Link, LinkReport, _retry_after, check_links
 
 FILE = "source/intro.md"
 
 
-@dataclass
-class Server:
-    base: str
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    stop: threading.Event = field(default_factory=threading.Event)
-    requests: list[tuple[float, str, str, str]] = field(
-        default_factory=list
-    )  # time, method, path, agent
-    active: int = 0
-    most_active: int = 0
-
-    def seen(self, path: str) -> list[tuple[float, str]]:
-        return [(t, m) for t, m, p, _ in self.requests if urlsplit(p).path == path]
+def _limited(handler: Handler) -> None:
+    """429 with Retry-After: 1 the first time, 200 once asked again."""
+    if len(handler.state.seen("/limited")) > 1:
+        handler.reply(200)
+    else:
+        handler.reply(429, Retry_After="1")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
+def _head_drops(handler: Handler) -> None:
+    if handler.command == "HEAD":
+        handler.close_connection = True  # no answer at all
+    else:
+        handler.reply(200)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that gave up on /slow is expected
+
+def _slow(handler: Handler) -> None:
+    handler.state.stop.wait(30)
+    handler.reply(200)
 
 
-def _handler(state: Server) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
+def _delay(handler: Handler) -> None:
+    with handler.state.answering():
+        time.sleep(0.5)
+    handler.reply(200)
 
-        def do_HEAD(self) -> None:
-            self._serve()
 
-        def do_GET(self) -> None:
-            self._serve()
-
-        def _reply(self, status: int, **headers: str) -> None:
-            body = b"" if self.command == "HEAD" else b"hello\n"
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name.replace("_", "-"), value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _serve(self) -> None:
-            path = urlsplit(self.path).path
-            with state.lock:
-                state.requests.append(
-                    (time.monotonic(), self.command, self.path, self.headers["User-Agent"])
-                )
-                limited_before = len(state.seen("/limited")) > 1
-            if path == "/ok":
-                self._reply(200)
-            elif path == "/moved":
-                self._reply(301, Location="/ok")
-            elif path == "/head-not-allowed":
-                self._reply(405 if self.command == "HEAD" else 200)
-            elif path == "/limited":
-                self._reply(200) if limited_before else self._reply(429, Retry_After="1")
-            elif path == "/loop":
-                self._reply(302, Location=self.path)
-            elif path == "/head-drops":
-                if self.command == "HEAD":
-                    self.close_connection = True  # no answer at all
-                else:
-                    self._reply(200)
-            elif path == "/busy":
-                self._reply(503)
-            elif path == "/slow":
-                state.stop.wait(30)
-                self._reply(200)
-            elif path == "/delay":
-                with state.lock:
-                    state.active += 1
-                    state.most_active = max(state.most_active, state.active)
-                try:
-                    time.sleep(0.5)
-                finally:
-                    with state.lock:
-                        state.active -= 1
-                self._reply(200)
-            else:
-                self._reply(404)
-
-    return Handler
+ROUTES: dict[str, Route] = {
+    "/ok": answer(200),
+    "/moved": answer(301, Location="/ok"),
+    "/head-not-allowed": get_only(answer(200)),
+    "/limited": _limited,
+    "/loop": lambda handler: handler.reply(302, Location=handler.path),
+    "/head-drops": _head_drops,
+    "/busy": answer(503),
+    "/slow": _slow,
+    "/delay": _delay,
+}
 
 
 @pytest.fixture
 def server() -> Iterator[Server]:
-    state = Server("")
-    httpd = _Server(("127.0.0.1", 0), _handler(state))
-    state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield state
-    state.stop.set()
-    httpd.shutdown()
-    httpd.server_close()
+    with serving(ROUTES) as state:
+        yield state
 
 
 def _config(**settings: Any) -> LinksConfig:
@@ -294,10 +238,7 @@ def test_cache_entries_expire(server: Server, tmp_path: Path) -> None:
 
 
 def test_failures_are_not_cached(tmp_path: Path) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]  # closed again: nothing listens there
-    cache, url = tmp_path / "links.json", f"http://127.0.0.1:{port}/"
+    cache, url = tmp_path / "links.json", f"http://127.0.0.1:{free_port()}/"
     report = _check(_link(url), cache_file=cache, retries=0)
     assert _messages(report) == [
         f"source/intro.md:3: error: link 'Text': {url} could not be reached (connection refused)"

@@ -20,6 +20,15 @@ def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
 
 
+@pytest.fixture
+def outputs(tmp_path: Path) -> tuple[Path, Path]:
+    """Two outputs, a.pdf and b.pdf, holding the previous edition."""
+    a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    a.write_bytes(b"old a")
+    b.write_bytes(b"old b")
+    return a, b
+
+
 def test_writes_the_bytes_readable_by_all_and_creates_the_folder(tmp_path: Path) -> None:
     target = tmp_path / "deep" / "er" / "out.pdf"
     write_atomic(target, b"%PDF-1.7 whole")
@@ -29,11 +38,9 @@ def test_writes_the_bytes_readable_by_all_and_creates_the_folder(tmp_path: Path)
 
 
 def test_the_target_is_only_ever_replaced_by_a_complete_flushed_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    outputs: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
-    a.write_bytes(b"old a")
-    b.write_bytes(b"old b")
+    a, b = outputs
     synced: list[int] = []
     real_fsync = os.fsync
     renames: list[tuple[str, bytes, bytes, bytes]] = []
@@ -63,11 +70,9 @@ def test_the_target_is_only_ever_replaced_by_a_complete_flushed_file(
 
 
 def test_a_failure_while_staging_leaves_every_output_and_no_temporary_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    outputs: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
-    a.write_bytes(b"old a")
-    b.write_bytes(b"old b")
+    a, b = outputs
     calls = 0
 
     def fsync(fd: int) -> None:

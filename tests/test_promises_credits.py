@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MakeProject, copy_project
+from conftest import REPO, MakeProject, copy_project
 from reportpipe.checkconfig import load_checks_config
-from reportpipe.content import load_report
+from reportpipe.content import Report, load_report
 from reportpipe.credits import CreditReport, check_credits, picture_origins, source_problem
 from reportpipe.editions import render_document
 from reportpipe.project import Project, open_project
 
 LOKET = "images/loket.svg"
+SOURCE = REPO / "source"
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,40 @@ def _check(shown: Shown, html: str) -> CreditReport:
 
 
 def _scenario_line() -> int:
-    text = (Path(__file__).parent.parent / "source" / "scenarios.yaml").read_text("utf-8")
+    text = (SOURCE / "scenarios.yaml").read_text("utf-8")
     return next(n for n, line in enumerate(text.splitlines(), 1) if LOKET in line)
+
+
+def _credit(key: str, alt: str) -> str:
+    """The pictures.yaml entry for `key`: drawn for this report, CC0."""
+    return (
+        f"  {key}:\n    alt: {alt}\n    creator: reportpipe-projektet\n"
+        "    source: Ritad för denna rapport\n    licence: CC0-1.0\n"
+    )
+
+
+def _with_picture(
+    make_project: MakeProject,
+    picture: str,
+    entry: str,
+    files: dict[str, str | bytes] | None = None,
+) -> Path:
+    """The shipped project with the locomotive copied to source/`picture`, `entry` added
+    to pictures.yaml, and `files` written."""
+    return make_project(
+        {
+            f"source/{picture}": (SOURCE / LOKET).read_bytes(),
+            "source/pictures.yaml": (SOURCE / "pictures.yaml").read_text("utf-8") + entry,
+            **(files or {}),
+        }
+    )
+
+
+def _origins(root: Path) -> tuple[dict[str, tuple[str, int | None]], Report]:
+    """Where each picture of the project at `root` is used first, and its report."""
+    project = open_project(root)
+    report = load_report(project).report
+    return picture_origins(project, report), report
 
 
 def test_the_unchanged_page_is_clean(shown: Shown) -> None:
@@ -149,25 +182,31 @@ def test_a_credit_elsewhere_does_not_count_for_a_picture_standing_outside_any_el
     ]
 
 
-def test_a_picture_only_in_a_chapter_is_named_at_its_file_and_line(
-    make_project: MakeProject,
+@pytest.mark.parametrize(
+    ("picture", "file", "text", "line"),
+    [
+        pytest.param(
+            "images/extra.svg",
+            "source/intro.md",
+            "# Inledning\n\nText.\n\n\n![Ett foto](images/extra.svg)\n",
+            6,
+            id="only-in-a-chapter",
+        ),
+        pytest.param(
+            "images/bakgrund.svg",
+            "styles/bakgrund.css",
+            'body {\n  background: url("../source/images/bakgrund.svg");\n}\n',
+            2,
+            id="in-a-stylesheet-through-dot-dot-by-its-real-key",
+        ),
+    ],
+)
+def test_a_picture_is_named_at_the_file_and_line_of_its_first_use(
+    make_project: MakeProject, picture: str, file: str, text: str, line: int
 ) -> None:
-    extra = "images/extra.svg"
-    source = Path(__file__).parent.parent / "source"
-    entry = (
-        f"  {extra}:\n    alt: Ett foto\n    creator: reportpipe-projektet\n"
-        "    source: Ritad för denna rapport\n    licence: CC0-1.0\n"
-    )
-    root = make_project(
-        {
-            f"source/{extra}": (source / LOKET).read_bytes(),
-            "source/pictures.yaml": (source / "pictures.yaml").read_text("utf-8") + entry,
-            "source/intro.md": f"# Inledning\n\nText.\n\n\n![Ett foto]({extra})\n",
-        }
-    )
-    project = open_project(root)
-    origins = picture_origins(project, load_report(project).report)
-    assert origins[extra] == ("source/intro.md", 6)
+    root = _with_picture(make_project, picture, _credit(picture, "En bild"), {file: text})
+    origins, _ = _origins(root)
+    assert origins[picture] == (file, line)
     assert origins[LOKET] == ("source/scenarios.yaml", _scenario_line())
 
 
@@ -194,38 +233,12 @@ def test_pictures_embedded_or_from_the_web_are_not_project_pictures(shown: Shown
     assert (result.findings, result.pictures) == ((), 8)
 
 
-def test_a_stylesheet_picture_reached_through_dot_dot_is_named_by_its_real_key(
-    make_project: MakeProject,
-) -> None:
-    extra = "images/bakgrund.svg"
-    source = Path(__file__).parent.parent / "source"
-    entry = (
-        f"  {extra}:\n    alt: En bakgrund\n    creator: reportpipe-projektet\n"
-        "    source: Ritad för denna rapport\n    licence: CC0-1.0\n"
-    )
-    root = make_project(
-        {
-            f"source/{extra}": (source / LOKET).read_bytes(),
-            "source/pictures.yaml": (source / "pictures.yaml").read_text("utf-8") + entry,
-            "styles/bakgrund.css": f'body {{\n  background: url("../source/{extra}");\n}}\n',
-        }
-    )
-    project = open_project(root)
-    origins = picture_origins(project, load_report(project).report)
-    assert origins[extra] == ("styles/bakgrund.css", 2)
-
-
 def test_stylesheets_name_only_their_pictures_even_outside_the_project(
     make_project: MakeProject,
 ) -> None:
     """Fonts, embedded data and web addresses in a stylesheet are not pictures; a picture
     outside the project keeps the path as written (and is reported as missing)."""
     extra = "images/bakgrund.svg"
-    source = Path(__file__).parent.parent / "source"
-    entry = (
-        f"  {extra}:\n    alt: En bakgrund\n    creator: reportpipe-projektet\n"
-        "    source: Ritad för denna rapport\n    licence: CC0-1.0\n"
-    )
     css = (
         "\n"  # a blank first line counts too
         '@font-face {\n  src: url("fonts/Egen.woff2");\n}\n'
@@ -235,16 +248,10 @@ def test_stylesheets_name_only_their_pictures_even_outside_the_project(
         "}\n"
         ".utanfor {\n  background: url(../../utanfor.png);\n}\n"
     )
-    root = make_project(
-        {
-            f"source/{extra}": (source / LOKET).read_bytes(),
-            "source/pictures.yaml": (source / "pictures.yaml").read_text("utf-8") + entry,
-            "styles/bakgrund.css": css,
-        }
+    root = _with_picture(
+        make_project, extra, _credit(extra, "En bakgrund"), {"styles/bakgrund.css": css}
     )
-    project = open_project(root)
-    report = load_report(project).report
-    origins = picture_origins(project, report)
+    origins, report = _origins(root)
     outside = "../styles/../../utanfor.png"
     assert sorted(set(origins) - set(report.pictures)) == [outside]
     assert (origins[extra], origins[outside]) == (
@@ -321,16 +328,6 @@ def test_pictures_outside_the_project_are_named_as_written_and_each_reported(
     assert result.pictures == 10
 
 
-def _with_pictures(make_project: MakeProject, entries: str) -> Path:
-    source = Path(__file__).parent.parent / "source"
-    return make_project(
-        {
-            "source/images/extra.svg": (source / LOKET).read_bytes(),
-            "source/pictures.yaml": (source / "pictures.yaml").read_text("utf-8") + entries,
-        }
-    )
-
-
 def _check_rendered(root: Path) -> CreditReport:
     project = open_project(root)
     report = load_report(project).report
@@ -342,10 +339,8 @@ def _check_rendered(root: Path) -> CreditReport:
 def test_an_unused_credit_whose_key_is_written_with_spaces_is_reported(
     make_project: MakeProject,
 ) -> None:
-    root = _with_pictures(
-        make_project,
-        '  " images/extra.svg":\n    alt: En bild\n    creator: reportpipe-projektet\n'
-        "    source: Ritad för denna rapport\n    licence: CC0-1.0\n",
+    root = _with_picture(
+        make_project, "images/extra.svg", _credit('" images/extra.svg"', "En bild")
     )
     lines = (root / "source" / "pictures.yaml").read_text("utf-8").splitlines()
     at = lines.index('  " images/extra.svg":') + 1  # the entry's own line, not the file's first
@@ -360,15 +355,10 @@ def test_a_field_only_in_a_second_spelling_of_a_key_is_reported_at_the_first(
 ) -> None:
     """Two keys that differ only by spaces are one picture and the later one wins; a fault
     in a field the earlier one lacks is reported at the earlier key's line."""
-    source = Path(__file__).parent.parent / "source"
-    text = (source / "pictures.yaml").read_text("utf-8")
+    text = (SOURCE / "pictures.yaml").read_text("utf-8")
     kept = 'provenance: "Bild: nyteknik.se"\n'
     assert text.count(kept) == 1
-    second = (
-        f'  " {LOKET}":\n    alt: Ett lok\n    creator: reportpipe-projektet\n'
-        "    source: Ritad för denna rapport\n    licence: CC0-1.0\n"
-        '    provenance: "Bild: .nyteknik.se/"\n'
-    )
+    second = _credit(f'" {LOKET}"', "Ett lok") + '    provenance: "Bild: .nyteknik.se/"\n'
     root = make_project({"source/pictures.yaml": text.replace("    " + kept, "") + second})
     line = _line_of(root / "source" / "pictures.yaml", f"  {LOKET}:")
     assert _messages(_check_rendered(root)) == [

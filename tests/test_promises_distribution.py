@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import json
-import socket
 import ssl
 import warnings
 from collections.abc import Callable, Iterator
@@ -18,17 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from pydantic import ValidationError
 
-from conftest import FIXTURES, REPO, copy_project, run_cli
+from conftest import FIXTURES, VERSION, copy_project, free_port
 from reportpipe.archive import archived_report
 from reportpipe.distribution import (
     DistributionFile,
     Ledger,
     Letter,
+    Outcome,
     Smtp,
     archived_edition,
     load_distribution,
@@ -38,82 +36,10 @@ from reportpipe.distribution import (
 )
 from reportpipe.findings import InputError
 from reportpipe.project import Project
+from smtp import RECIPIENTS, Inbox, distribute, inbox_at, ledger_entries, smtp_server
 
-VERSION = "1.0.0"
-RECIPIENTS = [
-    r["email"]
-    for r in yaml.safe_load((REPO / "source" / "distribution.yaml").read_text("utf-8"))[
-        "recipients"
-    ]
-]
 TLS = FIXTURES / "tls"
 SETTINGS = ("HOST", "PORT", "USER", "SECURITY", "TIMEOUT", "PER_MINUTE")
-
-
-class Inbox:
-    """Keeps the messages; refuses an address, or hangs up without an answer at RCPT or
-    after DATA."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], bytes]] = []
-        self.refuse: set[str] = set()
-        self.hang_up_at_rcpt: set[str] = set()
-        self.hang_up_after_data: set[str] = set()
-
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's naming
-        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
-    ) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 mailbox unavailable"
-        if address in self.hang_up_at_rcpt:
-            server.transport.close()  # the line drops before the message is handed over
-            return "421 4.3.0 closing connection"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
-        if self.hang_up_after_data & set(envelope.rcpt_tos):
-            server.transport.close()  # the whole message arrived; no answer
-        return "250 Message accepted"
-
-    def recipients(self) -> list[str]:
-        return sorted(r for rcpts, _ in self.messages for r in rcpts)
-
-
-def _free_port(host: str) -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _serve(
-    monkeypatch: pytest.MonkeyPatch,
-    *,
-    host: str = "127.0.0.1",
-    security: str = "none",
-    ssl_context: ssl.SSLContext | None = None,
-) -> Iterator[Inbox]:
-    port = _free_port(host)
-    handler = Inbox()
-    controller = Controller(handler, hostname=host, port=port, ssl_context=ssl_context)
-    controller.start()
-    monkeypatch.setenv("REPORTPIPE_SMTP_HOST", host)
-    monkeypatch.setenv("REPORTPIPE_SMTP_PORT", str(port))
-    monkeypatch.setenv("REPORTPIPE_SMTP_SECURITY", security)
-    monkeypatch.setenv("REPORTPIPE_SMTP_USER", "")
-    monkeypatch.setenv("REPORTPIPE_SMTP_PER_MINUTE", "6000")
-    monkeypatch.setenv("REPORTPIPE_SMTP_TIMEOUT", "5")
-    try:
-        yield handler
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
-    yield from _serve(monkeypatch)
 
 
 @pytest.fixture
@@ -123,17 +49,13 @@ def tls_inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(TLS / "server.pem", TLS / "server-key.pem")
     monkeypatch.setenv("SSL_CERT_FILE", str(TLS / "ca.pem"))
-    yield from _serve(monkeypatch, security="tls", ssl_context=context)
+    with inbox_at(monkeypatch, security="tls", ssl_context=context) as inbox:
+        yield inbox
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path / "p", archive=True)
-
-
-def _ledger(root: Path) -> list[dict[str, str]]:
-    path = root / "archive" / VERSION / "deliveries.jsonl"
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
 
 
 def _settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Smtp:
@@ -164,17 +86,48 @@ def test_smtp_defaults_are_the_submission_port_starttls_and_a_30_s_read(
     }
 
 
-def test_the_smtp_timeout_is_above_0_and_at_most_300_s(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _settings(monkeypatch, host="h", timeout="0.5").timeout == 0.5
-    assert _settings(monkeypatch, host="h", timeout="300").timeout == 300.0
-    assert _refused(monkeypatch, host="h", timeout="0") == [
-        "source/distribution.yaml: error: smtp.timeout: input should be greater than 0"
-    ]
-    assert _refused(monkeypatch, host="h", timeout="-0.5") == [
-        "source/distribution.yaml: error: smtp.timeout: input should be greater than 0"
-    ]
-    assert _refused(monkeypatch, host="h", timeout="300.5") == [
-        "source/distribution.yaml: error: smtp.timeout: input should be less than or equal to 300"
+@pytest.mark.parametrize(
+    ("key", "value", "taken"),
+    [
+        pytest.param(key, value, taken, id=f"{key}={value}")
+        for key, value, taken in [
+            ("timeout", "0.5", 0.5),
+            ("timeout", "300", 300.0),
+            ("port", "1", 1),
+            ("port", "65535", 65535),
+            ("per_minute", "0.5", 0.5),
+            ("per_minute", "6000", 6000.0),
+        ]
+    ],
+)
+def test_an_smtp_setting_at_the_edge_of_its_bounds_is_taken(
+    monkeypatch: pytest.MonkeyPatch, key: str, value: str, taken: float
+) -> None:
+    """The timeout is above 0 and at most 300 s, the port 1 to 65535, the rate above 0
+    and at most 6000 letters a minute."""
+    assert getattr(_settings(monkeypatch, host="h", **{key: value}), key) == taken
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        pytest.param(key, value, problem, id=f"{key}={value}")
+        for key, value, problem in [
+            ("timeout", "0", "greater than 0"),
+            ("timeout", "-0.5", "greater than 0"),
+            ("timeout", "300.5", "less than or equal to 300"),
+            ("port", "0", "greater than or equal to 1"),
+            ("port", "65536", "less than or equal to 65535"),
+            ("per_minute", "0", "greater than 0"),
+            ("per_minute", "6000.5", "less than or equal to 6000"),
+        ]
+    ],
+)
+def test_an_smtp_setting_beyond_its_bounds_is_refused(
+    monkeypatch: pytest.MonkeyPatch, key: str, value: str, problem: str
+) -> None:
+    assert _refused(monkeypatch, host="h", **{key: value}) == [
+        f"source/distribution.yaml: error: smtp.{key}: input should be {problem}"
     ]
 
 
@@ -184,8 +137,8 @@ def test_a_list_without_sample_is_sent_to_a_server_that_is_not_a_local_name(
     """127.0.0.2 is not one of the names a sample list may go to; a real list may."""
     path = project / "source" / "distribution.yaml"
     path.write_text(path.read_text("utf-8").replace("sample: true\n", ""), "utf-8")
-    for inbox in _serve(monkeypatch, host="127.0.0.2"):
-        result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    with inbox_at(monkeypatch, host="127.0.0.2") as inbox:
+        result = distribute(project, "--send")
         assert result.code == 0, result.out + result.err
         assert f"{len(RECIPIENTS)} sent, 0 failed, 0 uncertain" in result.out
         assert inbox.recipients() == sorted(RECIPIENTS)
@@ -238,22 +191,6 @@ def test_a_ledger_with_whole_lines_gets_no_empty_line(tmp_path: Path) -> None:
     assert path.read_text("utf-8") == first + '{"email": "b@kommun.se", "result": "sending"}\n'
 
 
-def test_a_refusal_and_a_dropped_connection_are_counted_as_two_failures(
-    project: Path, inbox: Inbox
-) -> None:
-    inbox.refuse.add(RECIPIENTS[0])
-    inbox.hang_up_at_rcpt.add(RECIPIENTS[2])
-    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
-    assert result.code == 1
-    assert f"refused: {RECIPIENTS[0]}: 550 5.1.1 mailbox unavailable" in result.out
-    assert f"failed: {RECIPIENTS[2]}: Connection unexpectedly closed" in result.out
-    assert f"{len(RECIPIENTS) - 2} sent, 2 failed, 0 uncertain" in result.out
-    assert inbox.recipients() == sorted(set(RECIPIENTS) - {RECIPIENTS[0], RECIPIENTS[2]})
-    # the ledger is UTF-8 text with the names as written (read with grep as well as jq)
-    ledger = (project / "archive" / VERSION / "deliveries.jsonl").read_text("utf-8")
-    assert '"municipality": "Umeå"' in ledger and '"municipality": "Skellefteå"' in ledger
-
-
 def test_implicit_tls_tells_a_drop_before_the_message_from_one_after_it(
     project: Path, tls_inbox: Inbox
 ) -> None:
@@ -262,12 +199,12 @@ def test_implicit_tls_tells_a_drop_before_the_message_from_one_after_it(
     dropped, unanswered = RECIPIENTS[1], RECIPIENTS[4]
     tls_inbox.hang_up_at_rcpt.add(dropped)
     tls_inbox.hang_up_after_data.add(unanswered)
-    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    result = distribute(project, "--send")
     assert result.code == 1
     assert f"failed: {dropped}: Connection unexpectedly closed" in result.out
     assert f"uncertain: {unanswered}: the message was handed over" in result.out
     assert f"{len(RECIPIENTS) - 2} sent, 1 failed, 1 uncertain" in result.out
-    results = {e["email"]: e["result"] for e in _ledger(project) if e["result"] != "sending"}
+    results = {e["email"]: e["result"] for e in ledger_entries(project) if e["result"] != "sending"}
     assert results == {
         **{a: "sent" for a in RECIPIENTS},
         dropped: "failed",
@@ -276,7 +213,7 @@ def test_implicit_tls_tells_a_drop_before_the_message_from_one_after_it(
     assert tls_inbox.recipients() == sorted(set(RECIPIENTS) - {dropped})
 
     tls_inbox.hang_up_at_rcpt.clear()
-    again = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    again = distribute(project, "--send")
     assert again.code == 0, again.out + again.err
     assert f"sending edition {VERSION} to 1 of {len(RECIPIENTS)} recipients" in again.out
     assert tls_inbox.recipients() == sorted(RECIPIENTS)
@@ -299,14 +236,9 @@ class QuitInbox(Inbox):
 
 @pytest.fixture
 def quit_inbox() -> Iterator[tuple[QuitInbox, int]]:
-    port = _free_port("127.0.0.1")
     handler = QuitInbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
+    with smtp_server(handler) as port:
         yield handler, port
-    finally:
-        controller.stop()
 
 
 def _letters(project: Path) -> list[Letter]:
@@ -335,23 +267,30 @@ def _smtp(port: int, per_minute: float = 6000) -> Smtp:
     )
 
 
+def _send(
+    tmp_path: Path,
+    letters: list[Letter],
+    settings: Smtp,
+    progress: Callable[[str], None],
+    **options: Any,
+) -> Outcome:
+    """send_letters with a ledger of its own in tmp_path, closed afterwards."""
+    ledger = Ledger(tmp_path / "deliveries.jsonl")
+    try:
+        return send_letters(letters, settings=settings, ledger=ledger, progress=progress, **options)
+    finally:
+        ledger.close()
+
+
 def test_letters_are_paced_by_per_minute(
     project: Path, tmp_path: Path, quit_inbox: tuple[QuitInbox, int]
 ) -> None:
     inbox, port = quit_inbox
     letters = _letters(project)[:3]
     pauses: list[float] = []
-    ledger = Ledger(tmp_path / "deliveries.jsonl")
-    try:
-        outcome = send_letters(
-            letters,
-            settings=_smtp(port, per_minute=40),
-            ledger=ledger,
-            progress=lambda _: None,
-            sleep=pauses.append,
-        )
-    finally:
-        ledger.close()
+    outcome = _send(
+        tmp_path, letters, _smtp(port, per_minute=40), lambda _: None, sleep=pauses.append
+    )
     assert (outcome.sent, outcome.failed, outcome.uncertain) == (3, 0, [])
     assert pauses == [1.5, 1.5]  # 40 a minute: 1.5 s between letters, none before the first
     assert inbox.quits == 1
@@ -370,12 +309,8 @@ def test_a_run_stopped_midway_hangs_up_without_waiting_for_the_server(
         if line.startswith("  sent: "):
             raise StoppedError
 
-    ledger = Ledger(tmp_path / "deliveries.jsonl")
-    try:
-        with pytest.raises(StoppedError):
-            send_letters(_letters(project), settings=_smtp(port), ledger=ledger, progress=progress)
-    finally:
-        ledger.close()
+    with pytest.raises(StoppedError):
+        _send(tmp_path, _letters(project), _smtp(port), progress)
     assert inbox.recipients() == [RECIPIENTS[0]]
     assert inbox.quits == 0  # the connection was closed, no QUIT sent and waited on
 
@@ -386,13 +321,7 @@ def test_a_server_that_hangs_up_on_quit_spoils_nothing(
     inbox, port = quit_inbox
     inbox.drop_quit = True
     said: list[str] = []
-    ledger = Ledger(tmp_path / "deliveries.jsonl")
-    try:
-        outcome = send_letters(
-            _letters(project), settings=_smtp(port), ledger=ledger, progress=said.append
-        )
-    finally:
-        ledger.close()
+    outcome = _send(tmp_path, _letters(project), _smtp(port), said.append)
     assert (outcome.sent, outcome.failed, outcome.uncertain) == (len(RECIPIENTS), 0, [])
     assert said == [f"  sent: {a}" for a in RECIPIENTS]
     assert inbox.quits == 1
@@ -417,29 +346,6 @@ def test_a_distribution_needs_at_least_one_recipient() -> None:
         _distribution(0)
     assert [(e["loc"], e["type"]) for e in caught.value.errors()] == [
         (("recipients",), "too_short")
-    ]
-
-
-def test_the_smtp_port_is_1_to_65535(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _settings(monkeypatch, host="h", port="1").port == 1
-    assert _settings(monkeypatch, host="h", port="65535").port == 65535
-    assert _refused(monkeypatch, host="h", port="0") == [
-        "source/distribution.yaml: error: smtp.port: input should be greater than or equal to 1"
-    ]
-    assert _refused(monkeypatch, host="h", port="65536") == [
-        "source/distribution.yaml: error: smtp.port: input should be less than or equal to 65535"
-    ]
-
-
-def test_the_rate_is_above_0_and_at_most_6000_a_minute(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert _settings(monkeypatch, host="h", per_minute="0.5").per_minute == 0.5
-    assert _settings(monkeypatch, host="h", per_minute="6000").per_minute == 6000.0
-    assert _refused(monkeypatch, host="h", per_minute="0") == [
-        "source/distribution.yaml: error: smtp.per_minute: input should be greater than 0"
-    ]
-    assert _refused(monkeypatch, host="h", per_minute="6000.5") == [
-        "source/distribution.yaml: error: smtp.per_minute: input should be less than or equal "
-        "to 6000"
     ]
 
 
@@ -509,29 +415,10 @@ def login_inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Inbox, list[s
             logins.append(auth_data.login.decode())
         return AuthResult(success=ok, handled=False)  # a refusal is answered 535
 
-    port = _free_port("127.0.0.1")
-    handler = Inbox()
-    controller = Controller(
-        handler,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=authenticator,
-        auth_require_tls=False,
-    )
-    controller.start()
-    for key, value in {
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "SECURITY": "none",
-        "USER": "jobbregionen",
-        "PER_MINUTE": "6000",
-        "TIMEOUT": "5",
-    }.items():
-        monkeypatch.setenv(f"REPORTPIPE_SMTP_{key}", value)
-    try:
-        yield handler, logins
-    finally:
-        controller.stop()
+    with inbox_at(
+        monkeypatch, user="jobbregionen", authenticator=authenticator, auth_require_tls=False
+    ) as inbox:
+        yield inbox, logins
 
 
 def _unclosed_sockets(call: Callable[[], object]) -> list[str]:
@@ -548,7 +435,7 @@ def test_a_login_with_the_password_from_the_environment(
 ) -> None:
     inbox, logins = login_inbox
     monkeypatch.setenv("REPORTPIPE_SMTP_PASSWORD", "hemligt")
-    result = run_cli("distribute", VERSION, "--send", "--project", str(project))
+    result = distribute(project, "--send")
     assert result.code == 0, result.out + result.err
     assert logins == ["jobbregionen"]  # once: the connection serves every letter
     assert inbox.recipients() == sorted(RECIPIENTS)
@@ -560,9 +447,7 @@ def test_a_user_without_a_password_is_an_error_that_leaves_no_connection_open(
     inbox, logins = login_inbox
     monkeypatch.delenv("REPORTPIPE_SMTP_PASSWORD", raising=False)
     results = []
-    unclosed = _unclosed_sockets(
-        lambda: results.append(run_cli("distribute", VERSION, "--send", "--project", str(project)))
-    )
+    unclosed = _unclosed_sockets(lambda: results.append(distribute(project, "--send")))
     assert results[0].code == 2
     assert "REPORTPIPE_SMTP_PASSWORD: error: set it to log in as jobbregionen" in results[0].err
     assert unclosed == []
@@ -575,9 +460,7 @@ def test_a_refused_login_stops_the_run_and_leaves_no_connection_open(
     inbox, logins = login_inbox
     monkeypatch.setenv("REPORTPIPE_SMTP_PASSWORD", "fel")
     results = []
-    unclosed = _unclosed_sockets(
-        lambda: results.append(run_cli("distribute", VERSION, "--send", "--project", str(project)))
-    )
+    unclosed = _unclosed_sockets(lambda: results.append(distribute(project, "--send")))
     assert results[0].code == 1
     assert "cannot reach 127.0.0.1: SMTPAuthenticationError: (535" in results[0].out
     assert f"0 sent, {len(RECIPIENTS)} failed, 0 uncertain" in results[0].out
@@ -588,7 +471,7 @@ def test_a_refused_login_stops_the_run_and_leaves_no_connection_open(
 def test_a_server_gone_midway_fails_exactly_the_letters_left(project: Path, tmp_path: Path) -> None:
     """The third letter's connection drops; the server is gone when the fourth would
     reconnect: 2 sent, the third failed, the last four failed unsent."""
-    port = _free_port("127.0.0.1")
+    port = free_port()
     inbox = Inbox()
     inbox.hang_up_at_rcpt.add(RECIPIENTS[2])
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -600,13 +483,7 @@ def test_a_server_gone_midway_fails_exactly_the_letters_left(project: Path, tmp_
         if line.startswith("  failed: "):
             controller.stop()
 
-    ledger = Ledger(tmp_path / "deliveries.jsonl")
-    try:
-        outcome = send_letters(
-            _letters(project), settings=_smtp(port), ledger=ledger, progress=progress
-        )
-    finally:
-        ledger.close()
+    outcome = _send(tmp_path, _letters(project), _smtp(port), progress)
     assert (outcome.sent, outcome.failed, outcome.uncertain) == (2, len(RECIPIENTS) - 2, [])
     assert said[-1].startswith("  cannot reach 127.0.0.1: ")
     assert said[-1].endswith("; stopped, nothing more sent")
