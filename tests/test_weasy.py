@@ -66,6 +66,41 @@ def test_pydyf_is_patched_only_inside_and_writes_the_same_bytes_serialising_once
     assert pydyf.PDF.write is write
 
 
+def test_page_references_are_listed_once_per_page_count_with_the_same_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """WeasyPrint asks pydyf for the list of page references at every tagged item and
+    link, and pydyf builds it anew each time: inside the patch it is built once per page
+    count, and a tagged document of several pages with links between them is written
+    byte for byte as before."""
+    made: list[int] = []
+    listed = pydyf.PDF.__dict__["page_references"]
+
+    def counted(pdf: pydyf.PDF) -> tuple[bytes, ...]:
+        made.append(1)
+        result: tuple[bytes, ...] = listed.fget(pdf)
+        return result
+
+    monkeypatch.setattr(pydyf.PDF, "page_references", property(counted))
+    pages = "".join(
+        f'<h1 id="p{n}" style="break-before: page">Scenario {n}</h1>'
+        f'<p>Se <a href="#p{(n + 1) % 4}">nästa</a> och <a href="#p0">första</a>.</p>'
+        for n in range(4)
+    )
+    document = weasyprint.HTML(string=f"<html lang=sv><title>x</title>{pages}").render(
+        pdf_tags=True
+    )
+    plain = document.write_pdf(pdf_tags=True, pdf_identifier=b"0" * 32)
+    each_use = len(made)
+    made.clear()
+    with weasy.patched(0):
+        once = document.write_pdf(pdf_tags=True, pdf_identifier=b"0" * 32)
+    assert len(document.pages) == 4
+    assert once == plain
+    assert each_use > 10 and len(made) <= 2
+    assert pydyf.PDF.__dict__["page_references"].fget is counted  # undone
+
+
 def test_hyphenation_patterns_load_ahead_into_pyphens_cache() -> None:
     path = pyphen.LANGUAGES[pyphen.language_fallback("sv")]
     pyphen.hdcache.pop(path, None)

@@ -179,20 +179,43 @@ def _serialised_once(write: Any) -> Any:
     return write_once
 
 
+def _page_references_kept(compute: Any) -> property:
+    """`pydyf.PDF.page_references` made once per number of pages: pydyf builds the tuple
+    of every page's reference anew at each use, and WeasyPrint uses it for every tagged
+    item and link, which grows with the square of the page count (about 4 % of a
+    434-page edition). Pages are only ever added, so the count tells when it is stale."""
+    kept: dict[int, tuple[object, int, tuple[bytes, ...]]] = {}
+
+    def page_references(pdf: Any) -> tuple[bytes, ...]:
+        pages = len(pdf.pages["Kids"])
+        known = kept.get(id(pdf))
+        if known is not None and known[0] is pdf and known[1] == pages:
+            return known[2]
+        value: tuple[bytes, ...] = compute(pdf)
+        kept[id(pdf)] = (pdf, pages, value)  # the PDF is kept, so its id is not reused
+        return value
+
+    return property(page_references)
+
+
 @contextlib.contextmanager
 def patched(epoch: int) -> Iterator[None]:
     """Inside: fonts are subset with HarfBuzz from the uharfbuzz wheel, pydyf serialises
-    each object once per write, and SOURCE_DATE_EPOCH is `epoch`. Outside, WeasyPrint and
-    pydyf are exactly as they were imported."""
+    each object once per write and lists the page references once per page count, and
+    SOURCE_DATE_EPOCH is `epoch`. Outside, WeasyPrint and pydyf are exactly as they were
+    imported."""
     check_version()
     font_class = weasyprint.pdf.fonts.Font
     original = font_class.__dict__["subset"]
     font_class.subset = _subset
     write = pydyf.PDF.__dict__["write"]
     pydyf.PDF.write = _serialised_once(write)
+    references = pydyf.PDF.__dict__["page_references"]
+    pydyf.PDF.page_references = _page_references_kept(references.fget)
     try:
         with _source_date_epoch(epoch):
             yield
     finally:
         font_class.subset = original
         pydyf.PDF.write = write
+        pydyf.PDF.page_references = references
