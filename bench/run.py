@@ -373,8 +373,11 @@ def subset_timing(runs: int) -> dict[str, dict[str, float]]:
         def __init__(self, data: bytes) -> None:
             self.file_content, self.index, self.missing, self.family = data, 0, {}, ""
 
+    fonts = sorted((REPO / "src" / "reportpipe" / "themes" / "default" / "fonts").glob("*.otf"))
+    if not fonts:
+        raise SystemExit("bench: no vendored fonts found in the packaged theme")
     results = {}
-    for path in sorted((REPO / "styles" / "fonts").glob("SourceSans3-*.otf")):
+    for path in fonts:
         data = path.read_bytes()
         cmap = TTFont(path).getBestCmap()
         gids = {TTFont(path).getGlyphID(cmap[ord(c)]): c for c in set(text) if ord(c) in cmap}
