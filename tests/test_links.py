@@ -46,10 +46,16 @@ def _delay(handler: Handler) -> None:
     handler.reply(200)
 
 
+def _head_not_implemented(handler: Handler) -> None:
+    """501 (Not Implemented) to a HEAD, as some servers answer a method they lack."""
+    handler.reply(501 if handler.command == "HEAD" else 200)
+
+
 ROUTES: dict[str, Route] = {
     "/ok": answer(200),
     "/moved": answer(301, Location="/ok"),
     "/head-not-allowed": get_only(answer(200)),
+    "/head-not-implemented": _head_not_implemented,
     "/limited": _limited,
     "/loop": lambda handler: handler.reply(302, Location=handler.path),
     "/head-drops": _head_drops,
@@ -118,10 +124,20 @@ def test_redirect_is_a_warning_naming_the_final_url(server: Server) -> None:
     ]
 
 
-def test_head_not_allowed_falls_back_to_get(server: Server) -> None:
-    report = _check(_link(f"{server.base}/head-not-allowed"))
+@pytest.mark.parametrize("path", ["/head-not-allowed", "/head-not-implemented"])
+def test_head_not_allowed_or_not_implemented_falls_back_to_get(server: Server, path: str) -> None:
+    """A HEAD answered 405 or 501 says nothing about the page: it is asked with GET."""
+    report = _check(_link(f"{server.base}{path}"))
     assert report.findings == ()
-    assert [m for _, m in server.seen("/head-not-allowed")] == ["HEAD", "GET"]
+    assert [m for _, m in server.seen(path)] == ["HEAD", "GET"]
+
+
+def test_the_query_of_a_link_is_sent_as_written(server: Server) -> None:
+    """The page asked for is the one linked: its query goes with the path, and an
+    address without one gets no stray '?'."""
+    report = _check(_link(f"{server.base}/ok?lang=sv&sida=2"), _link(f"{server.base}/ok"))
+    assert report.findings == ()
+    assert sorted(p for _, _, p, _ in server.requests) == ["/ok", "/ok?lang=sv&sida=2"]
 
 
 def test_dropped_head_request_falls_back_to_get(server: Server) -> None:
