@@ -122,6 +122,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", "src", "tests", "noxfile.py", "mutants")
     session.run("ruff", "check", "src", "tests", "noxfile.py", "mutants")
     session.run("mypy")
+    session.run("mypy", "bench")  # the measurements the README quotes
 
 
 @nox.session(default=False)
