@@ -196,21 +196,15 @@ def _worker_ready(lang: str) -> None:
     once (measured: 5 % of an edition's time on the shipped report, 15 % at 100 times
     its size, for 10 % more peak memory there)."""
     gc.disable()
-    _RENDERED[0] = 0  # whatever the parent rendered itself before it forked
     # An initializer that raises would make the pool fork a new worker forever; the
     # render meets the same problem, if any, and reports it.
     with contextlib.suppress(Exception):
         preload_hyphenation(lang)
 
 
-#: How many editions this process has rendered.
-_RENDERED = [0]
-
-
 def _render_job(job: _EditionJob) -> Rendered:
-    if _RENDERED[0] and not gc.isenabled():  # a further edition in the same worker,
-        gc.collect()  # which collects nothing by itself: free the last one's garbage
-    _RENDERED[0] += 1
+    if not gc.isenabled():  # a worker, which collects nothing by itself: free what an
+        gc.collect()  # earlier edition left (before the first, about 2 ms of patterns)
     working_on(job.profile.name)
     return render_pdf(
         job.html,

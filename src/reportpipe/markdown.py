@@ -19,6 +19,7 @@ attributes on anything but a picture) is reported as a warning at its line.
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -484,16 +485,12 @@ Term
 """
 
 
-_WARM = [False]
-
-
+@functools.cache
 def warm_up() -> None:
     """Convert a fixed document once in this process, so that processes forked from it
     (the time-bounded chapter conversions) find Python-Markdown's patterns compiled: a
     first conversion costs about 7 ms more than later ones, for every chapter."""
-    if not _WARM[0]:
-        render_markdown(_WARM_UP, shown="(warm-up)", resolve_image=lambda reference: None)
-        _WARM[0] = True
+    render_markdown(_WARM_UP, shown="(warm-up)", resolve_image=lambda reference: None)
 
 
 def _heading_line(text: str, heading: str) -> int | None:

@@ -182,34 +182,23 @@ def _finisher(
     XMP of a PDF/A file."""
     stable = f"xmp.did:{uuid.UUID(bytes=hashlib.sha256(seed).digest()[:16])}".encode()
 
+    def xmp(chunk: bytes) -> bytes:
+        if pdfua and b"pdfaid:part" in chunk:
+            chunk = chunk.replace(b"</rdf:RDF>", PDFUA_IN_PDFA + b"</rdf:RDF>", 1)
+        return _DOCUMENT_ID.sub(stable, chunk)
+
     def finish(document: Any, pdf: Any) -> None:
         if print_ready is not None:
             print_ready.append(make_print_ready(pdf, palette(print_stylesheets)))
-        if pdfua:
-            for obj in pdf.objects:
-                chunks = getattr(obj, "stream", None)
-                if getattr(obj, "extra", {}).get("Type") == "/Metadata" and chunks:
-                    obj.stream = [
-                        c.replace(b"</rdf:RDF>", PDFUA_IN_PDFA + b"</rdf:RDF>", 1)
-                        if isinstance(c, bytes) and b"pdfaid:part" in c
-                        else c
-                        for c in chunks
-                    ]
         if intent is not None:
             for entry in pdf.catalog.get("OutputIntents", []):
                 entry["OutputConditionIdentifier"] = pydyf.String(intent.identifier)
                 entry["RegistryName"] = pydyf.String(intent.registry)
                 entry["Info"] = pydyf.String(intent.info)
-        for obj in pdf.objects:  # the XMP packet: not the pages' long content streams
+        for obj in pdf.objects:  # the XMP packet, found once: not the pages' content streams
             chunks = getattr(obj, "stream", None)
-            if (
-                getattr(obj, "extra", {}).get("Type") == "/Metadata"
-                and isinstance(chunks, list)
-                and any(isinstance(c, bytes) and b"xmp.did:" in c for c in chunks)
-            ):
-                obj.stream = [
-                    _DOCUMENT_ID.sub(stable, c) if isinstance(c, bytes) else c for c in chunks
-                ]
+            if getattr(obj, "extra", {}).get("Type") == "/Metadata" and isinstance(chunks, list):
+                obj.stream = [xmp(c) if isinstance(c, bytes) else c for c in chunks]
 
     return finish
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pydyf
@@ -149,16 +149,21 @@ def _source_date_epoch(epoch: int) -> Iterator[None]:
 _SERIALISED = (pydyf.Stream, pydyf.Dictionary, pydyf.Array)
 
 
-def _remembered(compute: Any, memo: dict[int, tuple[object, bytes]]) -> property:
-    def data(self: object) -> bytes:
-        known = memo.get(id(self))
-        if known is not None and known[0] is self:
-            return known[1]
-        value: bytes = compute(self)
-        memo[id(self)] = (self, value)  # the object is kept, so its id is not reused
+def _remembered(compute: Any, stamp: Callable[[Any], object] = lambda obj: None) -> property:
+    """A property that computes its value once per object and keeps it while `stamp` of
+    the object stays the same (the object is kept too, so its id is not reused)."""
+    kept: dict[int, tuple[object, object, Any]] = {}
+
+    def get(obj: Any) -> Any:
+        now = stamp(obj)
+        known = kept.get(id(obj))
+        if known is not None and known[0] is obj and known[1] == now:
+            return known[2]
+        value = compute(obj)
+        kept[id(obj)] = (obj, now, value)
         return value
 
-    return property(data)
+    return property(get)
 
 
 def _serialised_once(write: Any) -> Any:
@@ -166,10 +171,9 @@ def _serialised_once(write: Any) -> Any:
     Nothing changes an object while it is written, so the bytes are the same."""
 
     def write_once(pdf: Any, *args: Any, **kwargs: Any) -> Any:
-        memo: dict[int, tuple[object, bytes]] = {}
         properties = {cls: cls.__dict__["data"] for cls in _SERIALISED}
         for cls, prop in properties.items():
-            cls.data = _remembered(prop.fget, memo)
+            cls.data = _remembered(prop.fget)
         try:
             return write(pdf, *args, **kwargs)
         finally:
@@ -179,24 +183,9 @@ def _serialised_once(write: Any) -> Any:
     return write_once
 
 
-def _page_references_kept(compute: Any) -> property:
-    """`pydyf.PDF.page_references` made once per number of pages: pydyf builds the tuple
-    of every page's reference anew at each use, and WeasyPrint uses it for every tagged
-    item and link, which grows with the square of the page count (measured: 4.0 s of a
-    63 s edition of 434 pages, 71,315 lists made). Pages are only ever added, so the
-    count tells when it is stale."""
-    kept: dict[int, tuple[object, int, tuple[bytes, ...]]] = {}
-
-    def page_references(pdf: Any) -> tuple[bytes, ...]:
-        pages = len(pdf.pages["Kids"])
-        known = kept.get(id(pdf))
-        if known is not None and known[0] is pdf and known[1] == pages:
-            return known[2]
-        value: tuple[bytes, ...] = compute(pdf)
-        kept[id(pdf)] = (pdf, pages, value)  # the PDF is kept, so its id is not reused
-        return value
-
-    return property(page_references)
+def _page_count(pdf: Any) -> int:
+    """What tells that pydyf's list of page references is stale: pages are only added."""
+    return len(pdf.pages["Kids"])
 
 
 @contextlib.contextmanager
@@ -212,7 +201,10 @@ def patched(epoch: int) -> Iterator[None]:
     write = pydyf.PDF.__dict__["write"]
     pydyf.PDF.write = _serialised_once(write)
     references = pydyf.PDF.__dict__["page_references"]
-    pydyf.PDF.page_references = _page_references_kept(references.fget)
+    # pydyf builds the tuple of every page's reference anew at each use, and WeasyPrint
+    # uses it for every tagged item and link: quadratic in pages (measured: 4.0 s of a
+    # 63 s edition of 434 pages, 71,315 lists made). Made once per page count instead.
+    pydyf.PDF.page_references = _remembered(references.fget, stamp=_page_count)
     try:
         with _source_date_epoch(epoch):
             yield
