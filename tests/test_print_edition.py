@@ -114,6 +114,20 @@ def test_marks_render_outside_the_bleeding_cover(built: Built) -> None:
         assert max(cover) - min(cover) > 40  # the cover is coloured, not paper or black
 
 
+def test_the_cover_has_no_page_number_anywhere_on_the_sheet(built: Built) -> None:
+    """The cover carries no page furniture: no "Sida 1 av 12", not even outside the
+    trim, in the bleed and slug, where it would cross the crop mark; the pages after it
+    are numbered."""
+    for path in (built.print, built.screen):
+        with pymupdf.open(path) as doc:
+            everywhere = pymupdf.Rect(-1e4, -1e4, 1e4, 1e4)
+            assert "Sida" not in doc[0].get_text(clip=everywhere)
+            assert [f"Sida {n} av {len(doc)}" in doc[n - 1].get_text() for n in (2, 3)] == [
+                True,
+                True,
+            ]
+
+
 def test_palette_pairs_screen_colours_with_print_inks() -> None:
     inks = palette(
         [
